@@ -9,3 +9,4 @@ export * from "./errors";
 export * from "./api/types";
 export type { LangfuseApi } from "./api/langfuse-api";
 export { LangfuseApiError } from "./api/errors";
+export * from "./server";

@@ -1,0 +1,133 @@
+import Ajv from "ajv";
+import Fastify, { type FastifyInstance } from "fastify";
+import { Transform, type Readable } from "node:stream";
+import { createGunzip, createInflate } from "node:zlib";
+import type { LangfuseApi } from "../api/langfuse-api";
+import { checkAuthorization, type ServerAuth } from "./auth";
+import { HttpError, toErrorReply } from "./http-errors";
+import { routeConfig } from "./route-definition";
+import type { OtlpJsonRequest } from "./otlp-protobuf";
+import { registerApiRoutes } from "./routes/api-routes";
+import { registerOtlpRoute } from "./routes/otlp-route";
+
+/** What the OTLP receiver hands the ingestion mapping, and what it may report back. */
+export interface OtlpIngestResult {
+  /** Spans the mapping refused (reported to the exporter as OTLP partial success). */
+  rejectedSpans?: number;
+  errorMessage?: string;
+}
+export type OtlpIngest = (request: OtlpJsonRequest) => OtlpIngestResult | void | Promise<OtlpIngestResult | void>;
+
+export interface CreateServerOptions {
+  api: LangfuseApi;
+  ingest: OtlpIngest;
+  auth: ServerAuth;
+  /** Largest JSON body (after decompression) for API routes; the real server takes 4.5 MB. */
+  bodyLimit?: number;
+  /** Largest OTLP body (after decompression). The real server has none; we keep memory bounded. */
+  otlpBodyLimit?: number;
+  /** Reported by /api/public/health. */
+  version?: string;
+  /** Called for unexpected (5xx) errors; defaults to one line on stderr. Never receives headers. */
+  onInternalError?: (err: unknown, route: string) => void;
+}
+
+export const DEFAULT_BODY_LIMIT = 4.5 * 1024 * 1024;
+export const DEFAULT_OTLP_BODY_LIMIT = 32 * 1024 * 1024;
+
+const isTimestamp = (s: string) => s.length <= 64 && /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s));
+
+/**
+ * Two validators: query strings and path params are coerced (`?limit=5` → 5, a repeated key →
+ * array), bodies are not (a JSON `"5"` where a number belongs is a 400, as zod would say).
+ */
+function validatorCompiler() {
+  const formats = { timestamp: isTimestamp };
+  const coercing = new Ajv({ coerceTypes: "array", useDefaults: true, strict: false, formats });
+  const plain = new Ajv({ coerceTypes: false, allErrors: true, strict: false, formats });
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === "body" ? plain : coercing).compile(schema);
+}
+
+/**
+ * Decompresses gzip/deflate bodies before parsing. Counting the encoded bytes lets fastify check
+ * Content-Length against what was really sent, while its body limit applies to the decompressed
+ * bytes (a zip bomb stops at the limit with a 413).
+ */
+function decompressing(payload: Readable, encoding: string): Readable {
+  const inflater = encoding === "gzip" || encoding === "x-gzip" ? createGunzip() : createInflate();
+  let encoded = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      encoded += chunk.length;
+      (out as Readable & { receivedEncodedLength?: number }).receivedEncodedLength = encoded;
+      cb(null, chunk);
+    },
+  });
+  const out = inflater as unknown as Readable & { receivedEncodedLength?: number };
+  out.receivedEncodedLength = 0;
+  payload.on("error", (err) => inflater.destroy(err));
+  inflater.on("error", (err: NodeJS.ErrnoException) => {
+    // Tag it so the error handler can answer "Failed to decompress request body".
+    if (!err.code || !String(err.code).startsWith("Z_")) err.code = "ERR_DECOMPRESS";
+  });
+  payload.pipe(counter).pipe(inflater);
+  return out;
+}
+
+/** The fastify app serving the Langfuse public API over `api` and the OTLP receiver over `ingest`. */
+export function createServer(options: CreateServerOptions): FastifyInstance {
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const otlpBodyLimit = options.otlpBodyLimit ?? DEFAULT_OTLP_BODY_LIMIT;
+  const auth: ServerAuth = { publicKey: options.auth.publicKey, secretKey: options.auth.secretKey };
+  if (!auth.publicKey || !auth.secretKey) throw new HttpError(500, { message: "createServer needs auth.publicKey and auth.secretKey" });
+  const onInternalError =
+    options.onInternalError ??
+    ((err: unknown, route: string) => process.stderr.write(`[langfuse-decorators serve] internal error on ${route}: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`));
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit,
+    // Folder names arrive percent-encoded and may be long (255 chars → up to 765 encoded).
+    routerOptions: { maxParamLength: 4096, ignoreTrailingSlash: true },
+    // Close idle keep-alive sockets on close(); in-flight requests still finish.
+    forceCloseConnections: "idle",
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler());
+
+  app.addHook("onRequest", async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin) {
+      reply.header("access-control-allow-origin", origin);
+      reply.header("vary", "Origin");
+    }
+    const { auth: mode } = routeConfig(request);
+    const header = request.headers.authorization;
+    checkAuthorization(Array.isArray(header) ? header[0] : header, auth, mode);
+  });
+
+  app.addHook("preParsing", async (request, _reply, payload) => {
+    const raw = request.headers["content-encoding"];
+    const encoding = (Array.isArray(raw) ? raw[0] : raw ?? "").trim().toLowerCase();
+    if (!encoding || encoding === "identity") return payload;
+    if (encoding === "gzip" || encoding === "x-gzip" || encoding === "deflate") return decompressing(payload, encoding);
+    throw new HttpError(415, { message: `Unsupported content-encoding "${encoding.slice(0, 40)}"; use gzip, deflate or none`, error: "UnsupportedMediaTypeError" });
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const { errorStyle } = routeConfig(request);
+    const { status, body } = toErrorReply(err, errorStyle);
+    if (status >= 500) onInternalError(err, `${request.method} ${request.routeOptions?.url ?? "?"}`);
+    return reply.code(status).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = (request.url.split("?")[0] ?? "").slice(0, 200);
+    return reply.code(404).send({ message: `Route ${request.method} ${path} not found`, error: "LangfuseNotFoundError" });
+  });
+
+  registerApiRoutes(app, { api: options.api, version: options.version ?? "0.0.0" });
+  app.register(async (child) => registerOtlpRoute(child, { ingest: options.ingest, bodyLimit: otlpBodyLimit }));
+  return app;
+}
