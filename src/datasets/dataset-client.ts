@@ -1,0 +1,146 @@
+import type * as T from "../api/types";
+import { LangfuseValidationError } from "../errors";
+import { Attr } from "../tracing/constants";
+import type { EvalsHost, RunObservation } from "./types";
+// Type-only: the runner module imports this one at runtime.
+import type { DatasetExperimentOptions, ExperimentResult } from "../experiments";
+
+export interface ItemRunOptions {
+  /** Runs with the same name form one dataset run; include a timestamp to keep them apart. */
+  runName: string;
+  runDescription?: string;
+  runMetadata?: T.Json;
+}
+
+/**
+ * One dataset item as returned by `getDataset`/`createDatasetItem`, with `run()` to record a
+ * manual evaluation of it as a dataset run item.
+ */
+export class DatasetItemClient implements T.DatasetItem {
+  readonly id: string;
+  readonly status: T.DatasetStatus;
+  readonly input: T.Json;
+  readonly expectedOutput: T.Json;
+  readonly metadata: T.Json;
+  readonly sourceTraceId: string | null;
+  readonly sourceObservationId: string | null;
+  readonly datasetId: string;
+  readonly datasetName: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+
+  constructor(
+    private readonly host: EvalsHost,
+    item: T.DatasetItem,
+    /** The dataset version (ISO) the item was read at, if a snapshot was requested. */
+    readonly datasetVersion?: string,
+  ) {
+    this.id = item.id;
+    this.status = item.status;
+    this.input = item.input;
+    this.expectedOutput = item.expectedOutput;
+    this.metadata = item.metadata;
+    this.sourceTraceId = item.sourceTraceId;
+    this.sourceObservationId = item.sourceObservationId;
+    this.datasetId = item.datasetId;
+    this.datasetName = item.datasetName;
+    this.createdAt = item.createdAt;
+    this.updatedAt = item.updatedAt;
+  }
+
+  /**
+   * Runs `fn` inside a new trace whose root span ("Dataset run: <runName>") is linked to this
+   * item as a run item of `runName` (trace and observation id) before `fn` starts. Score the
+   * result through the span (`span.score`, `span.scoreTrace`). Resolves to `fn`'s result; a
+   * failure to create the run item rejects with the API error.
+   */
+  async run<R>(options: ItemRunOptions, fn: (span: RunObservation) => R | Promise<R>): Promise<R> {
+    if (!options || typeof options.runName !== "string" || options.runName.trim() === "") {
+      throw new LangfuseValidationError("Invalid dataset run", [{ path: "runName", message: "must be a non-empty string" }]);
+    }
+    if (typeof fn !== "function") throw new LangfuseValidationError("Invalid dataset run", [{ path: "fn", message: "must be a function" }]);
+    const { runName } = options;
+    const name = `Dataset run: ${runName}`;
+    return this.host.runInRootSpan(
+      {
+        name,
+        attributes: {
+          [Attr.TRACE_NAME]: name,
+          [`${Attr.TRACE_METADATA}.dataset_item_id`]: this.id,
+          [`${Attr.TRACE_METADATA}.run_name`]: runName,
+          [`${Attr.TRACE_METADATA}.dataset_id`]: this.datasetId,
+        },
+      },
+      async (span) => {
+        const body: T.CreateDatasetRunItemRequest = {
+          runName,
+          datasetItemId: this.id,
+          traceId: span.traceId,
+          observationId: span.id,
+        };
+        if (options.runDescription !== undefined) body.runDescription = options.runDescription;
+        if (options.runMetadata !== undefined) body.metadata = options.runMetadata;
+        if (this.datasetVersion) body.datasetVersion = this.datasetVersion;
+        await this.host.api.datasetRunItems.create(body);
+        return fn(span);
+      },
+    );
+  }
+
+  toJSON(): T.DatasetItem {
+    return {
+      id: this.id,
+      status: this.status,
+      input: this.input,
+      expectedOutput: this.expectedOutput,
+      metadata: this.metadata,
+      sourceTraceId: this.sourceTraceId,
+      sourceObservationId: this.sourceObservationId,
+      datasetId: this.datasetId,
+      datasetName: this.datasetName,
+      createdAt: this.createdAt,
+      updatedAt: this.updatedAt,
+    };
+  }
+}
+
+/** A fetched dataset: its fields, its ACTIVE items (at `version` if given) and `runExperiment`. */
+export class DatasetClient implements T.Dataset {
+  readonly id: string;
+  readonly projectId?: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly metadata: T.Json;
+  readonly inputSchema: T.Json | null;
+  readonly expectedOutputSchema: T.Json | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly items: DatasetItemClient[];
+
+  constructor(
+    private readonly host: EvalsHost,
+    dataset: T.Dataset,
+    items: T.DatasetItem[],
+    /** ISO timestamp of the snapshot, when one was requested. */
+    readonly version?: string,
+  ) {
+    this.id = dataset.id;
+    if (dataset.projectId !== undefined) this.projectId = dataset.projectId;
+    this.name = dataset.name;
+    this.description = dataset.description;
+    this.metadata = dataset.metadata;
+    this.inputSchema = dataset.inputSchema;
+    this.expectedOutputSchema = dataset.expectedOutputSchema;
+    this.createdAt = dataset.createdAt;
+    this.updatedAt = dataset.updatedAt;
+    this.items = items.map((i) => new DatasetItemClient(host, i, version));
+  }
+
+  /** Runs an experiment over this dataset's items, recorded as a dataset run. */
+  runExperiment<O = unknown>(options: DatasetExperimentOptions<DatasetItemClient, O>): Promise<ExperimentResult<DatasetItemClient, O>> {
+    // Required lazily: experiments import datasets (for DatasetItemClient), not the other way round at load time.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runExperimentWithHost } = require("../experiments/experiment-runner") as typeof import("../experiments/experiment-runner");
+    return runExperimentWithHost(this.host, { ...options, data: this.items, datasetVersion: this.version });
+  }
+}

@@ -1,0 +1,46 @@
+import type { Span } from "@opentelemetry/api";
+import type { LangfuseApi } from "../api/langfuse-api";
+import type { ScoreManager, ScoreOptions, ScoreOutcome } from "../scores";
+
+/**
+ * The observation handed to `item.run` callbacks and used for experiment item traces: the
+ * subset of the tracing module's observation classes that datasets and experiments rely on.
+ */
+export interface RunObservation {
+  readonly id: string;
+  readonly traceId: string;
+  readonly otelSpan: Span;
+  update(fields: { input?: unknown; output?: unknown; metadata?: unknown; level?: "DEBUG" | "DEFAULT" | "WARNING" | "ERROR"; statusMessage?: string }): unknown;
+  score(score: ScoreOptions): ScoreOutcome | void;
+  scoreTrace(score: ScoreOptions): ScoreOutcome | void;
+}
+
+/**
+ * The client as evaluators see it (`args.langfuse`). Structural, so this module does not import
+ * the facade (which imports this module).
+ */
+export interface EvaluatorClient {
+  readonly api: LangfuseApi;
+  flush(): Promise<unknown>;
+}
+
+/**
+ * What datasets and experiments need from the client, so they can be built and tested without
+ * the facade: the API, the score queue and a way to run code inside a new root span (a new trace).
+ */
+export interface EvalsHost {
+  readonly api: LangfuseApi;
+  readonly scores: ScoreManager;
+  /**
+   * Runs `fn` inside a new span that starts a new trace (never a child of the caller's span),
+   * active for everything `fn` does, ended when `fn` settles. `attributes` are set at start.
+   */
+  runInRootSpan<T>(
+    options: { name: string; attributes?: Record<string, string | number | boolean | string[]> },
+    fn: (span: RunObservation) => Promise<T> | T,
+  ): Promise<T>;
+  /** The client passed to evaluators and tasks as `langfuse`. */
+  readonly client: EvaluatorClient;
+  /** Delivers spans and scores. */
+  flush(): Promise<unknown>;
+}

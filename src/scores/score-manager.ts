@@ -1,0 +1,136 @@
+import { trace } from "@opentelemetry/api";
+import { randomUUID } from "node:crypto";
+import type { LangfuseApi } from "../api/langfuse-api";
+import type { Flushable, FlushReport } from "../client/flushable";
+import { ScoreQueue, consoleScoreLogger, type ScoreLogger } from "./score-queue";
+import { validateScore, type CreateScoreInput, type ScoreOptions } from "./score-validation";
+
+export interface ScoreManagerOptions {
+  api: Pick<LangfuseApi, "ingestion">;
+  /** Scores are a tracing feature: with tracing off they are not recorded (as in the Python SDK). */
+  tracingEnabled?: boolean;
+  /** Default `environment` of every score (the client's environment). */
+  environment?: string;
+  /** Decides whether a trace was kept by sampling; scores on dropped traces are not sent. */
+  isTraceSampled?: (traceId: string) => boolean;
+  flushAt?: number;
+  flushIntervalMs?: number;
+  maxQueueSize?: number;
+  maxRetries?: number;
+  retryBaseMs?: number;
+  logger?: ScoreLogger;
+}
+
+/** What a caller learns from `createScore`: never an exception. */
+export type ScoreOutcome =
+  | { status: "queued"; id: string }
+  | { status: "invalid"; reason: string }
+  | { status: "sampled-out" | "disabled" | "dropped" };
+
+/** Anything with the ids of an observation: our observation classes, or a raw OTel span's context. */
+export interface ScoreTarget {
+  traceId: string;
+  id: string;
+}
+
+/**
+ * Creates scores: validates them client-side (an invalid score is a warning, and nothing is
+ * sent), applies the trace's sampling decision, and hands them to a bounded batched queue
+ * that the client's `flush()` drains. Nothing here throws into user code.
+ */
+export class ScoreManager implements Flushable {
+  readonly name = "scores";
+  readonly queue: ScoreQueue;
+  private readonly logger: ScoreLogger;
+  private invalidCount = 0;
+
+  constructor(private readonly options: ScoreManagerOptions) {
+    this.logger = options.logger ?? consoleScoreLogger;
+    this.queue = new ScoreQueue({
+      api: options.api,
+      flushAt: options.flushAt ?? 15,
+      flushIntervalMs: options.flushIntervalMs ?? 1000,
+      maxQueueSize: options.maxQueueSize ?? 100_000,
+      maxRetries: options.maxRetries,
+      retryBaseMs: options.retryBaseMs,
+      logger: this.logger,
+    });
+  }
+
+  /** Invalid scores seen so far (each one was logged and not sent). */
+  get invalid(): number {
+    return this.invalidCount;
+  }
+
+  create(input: CreateScoreInput): ScoreOutcome {
+    try {
+      if (this.options.tracingEnabled === false) return { status: "disabled" };
+      const checked = validateScore(input);
+      if (!checked.ok) {
+        this.invalidCount++;
+        const reason = checked.issues.map((i) => `${i.path}: ${i.message}`).join("; ");
+        const name = typeof input?.name === "string" ? `"${input.name}"` : "(unnamed)";
+        this.logger.warn(`Invalid score ${name} not sent: ${reason}`);
+        return { status: "invalid", reason };
+      }
+      const body = checked.body;
+      if (body.traceId && this.options.isTraceSampled && !this.options.isTraceSampled(body.traceId)) {
+        return { status: "sampled-out" };
+      }
+      const id = body.id ?? randomUUID();
+      const environment = body.environment ?? this.options.environment;
+      const queued = this.queue.enqueue({ ...body, id, ...(environment ? { environment } : {}) }, input.timestamp);
+      return queued ? { status: "queued", id } : { status: "dropped" };
+    } catch (error) {
+      // Defensive: a bug here must not break the caller's request path.
+      this.logger.error(`Creating score failed: ${error instanceof Error ? error.message : String(error)}`);
+      return { status: "dropped" };
+    }
+  }
+
+  /** Scores one observation (`span.score`). */
+  scoreObservation(target: ScoreTarget, score: ScoreOptions): ScoreOutcome {
+    return this.create({ ...score, traceId: target.traceId, observationId: target.id });
+  }
+
+  /** Scores the observation's whole trace (`span.scoreTrace`). */
+  scoreTrace(target: Pick<ScoreTarget, "traceId">, score: ScoreOptions): ScoreOutcome {
+    return this.create({ ...score, traceId: target.traceId });
+  }
+
+  /** Scores the active OTel span; a warning and no-op without one. */
+  scoreCurrentSpan(score: ScoreOptions): ScoreOutcome {
+    const ctx = activeSpanContext();
+    if (!ctx) {
+      this.logger.warn(`scoreCurrentSpan("${score?.name}"): no active span; score not sent`);
+      return { status: "dropped" };
+    }
+    return this.create({ ...score, traceId: ctx.traceId, observationId: ctx.spanId });
+  }
+
+  /** Scores the trace of the active OTel span; a warning and no-op without one. */
+  scoreCurrentTrace(score: ScoreOptions): ScoreOutcome {
+    const ctx = activeSpanContext();
+    if (!ctx) {
+      this.logger.warn(`scoreCurrentTrace("${score?.name}"): no active span; score not sent`);
+      return { status: "dropped" };
+    }
+    return this.create({ ...score, traceId: ctx.traceId });
+  }
+
+  flush(): Promise<FlushReport> {
+    return this.queue.flush();
+  }
+
+  shutdown(): Promise<FlushReport> {
+    return this.queue.shutdown();
+  }
+}
+
+function activeSpanContext(): { traceId: string; spanId: string } | undefined {
+  const span = trace.getActiveSpan();
+  if (!span) return undefined;
+  const ctx = span.spanContext();
+  if (!trace.isSpanContextValid(ctx)) return undefined;
+  return { traceId: ctx.traceId, spanId: ctx.spanId };
+}
