@@ -1,0 +1,98 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { LangfuseError } from "../errors";
+import { MIGRATIONS } from "./schema";
+
+export interface LocalStoreOptions {
+  /**
+   * SQLite `synchronous` level. FULL (default) fsyncs the WAL at every commit, so a write the
+   * store acknowledged survives a killed process and a power loss. NORMAL survives a killed
+   * process but may lose the last commits on power loss; it is faster for bulk loads.
+   */
+  synchronous?: "FULL" | "NORMAL";
+  /** Open read-only (no migrations run). */
+  readonly?: boolean;
+}
+
+/**
+ * The embedded store: one SQLite database (WAL journal) holding traces, observations, scores,
+ * prompts, datasets and media. `LocalApi` and the ingestion mapping work on it; several of
+ * them may share one store. Synchronous by design: better-sqlite3 is, and a commit returning
+ * means the data is readable (and durable) at once.
+ */
+export interface LocalStore {
+  /** The resolved file path, or ":memory:". */
+  readonly path: string;
+  readonly db: Database.Database;
+  readonly closed: boolean;
+  /** Runs `fn` in one IMMEDIATE transaction (nested calls join the outer one). */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+/** Opens (creating if needed, parent folders included) the store at `path` and migrates it. */
+export function openLocalStore(path: string, options: LocalStoreOptions = {}): LocalStore {
+  if (typeof path !== "string" || path.length === 0) {
+    throw new LangfuseError("CONFIG", "The local store path must be a non-empty string (or \":memory:\")");
+  }
+  const memory = path === ":memory:";
+  const resolved = memory ? path : resolve(path);
+  if (!memory && !options.readonly) mkdirSync(dirname(resolved), { recursive: true });
+  let db: Database.Database;
+  try {
+    db = new Database(resolved, { readonly: options.readonly ?? false });
+  } catch (err) {
+    throw new LangfuseError("CONFIG", `Cannot open the local store at ${resolved}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    db.pragma("busy_timeout = 5000");
+    if (!options.readonly) {
+      if (!memory) db.pragma("journal_mode = WAL");
+      db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+      db.pragma("foreign_keys = OFF");
+      migrate(db);
+    }
+  } catch (err) {
+    db.close();
+    throw new LangfuseError("CONFIG", `Cannot prepare the local store at ${resolved}: ${(err as Error).message}`, { cause: err });
+  }
+  return new SqliteLocalStore(resolved, db);
+}
+
+class SqliteLocalStore implements LocalStore {
+  private isClosed = false;
+  constructor(
+    readonly path: string,
+    readonly db: Database.Database,
+  ) {}
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  transaction<T>(fn: () => T): T {
+    if (this.isClosed) throw new LangfuseError("INTERNAL", "The local store is closed");
+    if (this.db.inTransaction) return fn();
+    return this.db.transaction(fn).immediate();
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.db.close();
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`the database schema (version ${current}) is newer than this SDK understands (${MIGRATIONS.length})`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}
