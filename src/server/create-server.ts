@@ -8,6 +8,7 @@ import { HttpError, toErrorReply } from "./http-errors";
 import { routeConfig } from "./route-definition";
 import type { OtlpJsonRequest } from "./otlp-protobuf";
 import { registerApiRoutes } from "./routes/api-routes";
+import { registerMediaBytesRoute, type MediaBytesStore } from "./routes/media-bytes-route";
 import { registerOtlpRoute } from "./routes/otlp-route";
 
 /** What the OTLP receiver hands the ingestion mapping, and what it may report back. */
@@ -26,6 +27,10 @@ export interface CreateServerOptions {
   bodyLimit?: number;
   /** Largest OTLP body (after decompression). The real server has none; we keep memory bounded. */
   otlpBodyLimit?: number;
+  /** Serves the upload/download URLs that `POST /media` hands out (local mode has no S3). */
+  mediaBytes?: MediaBytesStore;
+  /** Largest media upload in bytes (default 64 MB). */
+  mediaBodyLimit?: number;
   /** Reported by /api/public/health. */
   version?: string;
   /** Called for unexpected (5xx) errors; defaults to one line on stderr. Never receives headers. */
@@ -34,6 +39,7 @@ export interface CreateServerOptions {
 
 export const DEFAULT_BODY_LIMIT = 4.5 * 1024 * 1024;
 export const DEFAULT_OTLP_BODY_LIMIT = 32 * 1024 * 1024;
+export const DEFAULT_MEDIA_BODY_LIMIT = 64 * 1024 * 1024;
 
 const isTimestamp = (s: string) => s.length <= 64 && /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s));
 
@@ -129,5 +135,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
 
   registerApiRoutes(app, { api: options.api, version: options.version ?? "0.0.0" });
   app.register(async (child) => registerOtlpRoute(child, { ingest: options.ingest, bodyLimit: otlpBodyLimit }));
+  const mediaBytes = options.mediaBytes;
+  if (mediaBytes) app.register(async (child) => registerMediaBytesRoute(child, mediaBytes, options.mediaBodyLimit ?? DEFAULT_MEDIA_BODY_LIMIT));
   return app;
 }

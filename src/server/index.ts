@@ -1,4 +1,5 @@
-export { createServer, DEFAULT_BODY_LIMIT, DEFAULT_OTLP_BODY_LIMIT } from "./create-server";
+export { createServer, DEFAULT_BODY_LIMIT, DEFAULT_OTLP_BODY_LIMIT, DEFAULT_MEDIA_BODY_LIMIT } from "./create-server";
+export type { MediaBytesStore } from "./routes/media-bytes-route";
 export type { CreateServerOptions, OtlpIngest, OtlpIngestResult } from "./create-server";
 export { startServer, defaultDbPath, DEFAULT_DB_PATH } from "./start-server";
 export type { StartServerOptions, RunningServer } from "./start-server";

@@ -3,6 +3,7 @@ import { LangfuseError } from "../errors";
 import { fromOtlpRequest, ingestSpans, LocalApi, openLocalStore, type LocalStore } from "../local";
 import { createServer, type OtlpIngestResult } from "./create-server";
 import { HttpError } from "./http-errors";
+import { MEDIA_BYTES_PATH } from "./routes/media-bytes-route";
 import { resolveServerKeys, type ServerKeys } from "./server-keys";
 import { SERVER_VERSION } from "./version";
 
@@ -61,7 +62,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const keys = resolveServerKeys({ dbPath, publicKey: options.publicKey, secretKey: options.secretKey, env });
 
   const store: LocalStore = openLocalStore(dbPath);
-  const api = new LocalApi(store);
+  // Media URLs point back at this server; the address is known only after listen().
+  let baseUrl = "";
+  const api = new LocalApi(store, {
+    mediaUrls: {
+      upload: (id) => `${baseUrl}${MEDIA_BYTES_PATH}/${encodeURIComponent(id)}`,
+      download: (id) => `${baseUrl}${MEDIA_BYTES_PATH}/${encodeURIComponent(id)}`,
+    },
+  });
   const ingest = (request: unknown): OtlpIngestResult | void => {
     let spans: ReturnType<typeof fromOtlpRequest>;
     try {
@@ -80,6 +88,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     bodyLimit: options.bodyLimit,
     otlpBodyLimit: options.otlpBodyLimit,
     version: SERVER_VERSION,
+    mediaBytes: api,
   });
 
   try {
@@ -93,10 +102,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
   const address = app.server.address() as AddressInfo;
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  baseUrl = `http://${urlHost}:${address.port}`;
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost}:${address.port}`,
+    url: baseUrl,
     port: address.port,
     host,
     publicKey: keys.publicKey,
