@@ -1,2 +1,4 @@
 /** Public decorators. One line per decorator file (each owner appends its own). */
 export {};
+export * from "./observe.decorator";
+export { getObserveOptions, isObserved, OBSERVE_OPTIONS_METADATA } from "./metadata";

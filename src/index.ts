@@ -9,4 +9,8 @@ export * from "./errors";
 export * from "./api/types";
 export type { LangfuseApi } from "./api/langfuse-api";
 export { LangfuseApiError } from "./api/errors";
+export * from "./config";
+export * from "./client";
+export * from "./tracing";
+export * from "../decorators";
 export * from "./server";

@@ -9,4 +9,220 @@
  * Managers are created lazily in their region (private getter) so the constructor never
  * needs to change for them. Queues register with `registerFlushable` on creation.
  */
-export {};
+import { trace } from "@opentelemetry/api";
+import type { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import { createBackend, type Backend } from "../api/backend";
+import type { LangfuseApi } from "../api/langfuse-api";
+import type { LangfuseOptions } from "../config/options";
+import { resolveConfig } from "../config/resolve-config";
+import type { ResolvedConfig } from "../config/types";
+import type { LangfuseGenerationAttributes, LangfuseSpanAttributes, LangfuseTraceAttributes } from "../tracing/attributes";
+import type { ObservationType } from "../tracing/constants";
+import * as current from "../tracing/current";
+import { logger } from "../tracing/logger";
+import {
+  createObservation,
+  startAsCurrentObservation,
+  type ObservationByType,
+  type StartAsCurrentObservationOptions,
+  type StartObservationOptions,
+} from "../tracing/observations";
+import { propagateAttributes, type PropagateAttributesParams } from "../tracing/propagation";
+import { TracingRuntime } from "../tracing/runtime";
+import { LangfuseSpanProcessor } from "../tracing/span-processor";
+import { releaseGlobalProvider, setUpTracer, type ProviderMode } from "../tracing/tracer-setup";
+import type { Flushable, FlushReport } from "./flushable";
+import { registerClient, unregisterClient } from "./registry";
+
+/** What `flush()` / `shutdown()` resolve with: totals plus one report per queue. */
+export interface FlushResult {
+  delivered: number;
+  dropped: number;
+  failed: number;
+  errors: string[];
+  reports: FlushReport[];
+}
+
+function emptyReport(name: string, error?: string): FlushReport {
+  return { name, delivered: 0, dropped: 0, failed: 0, errors: error ? [error] : [] };
+}
+
+function combine(reports: FlushReport[]): FlushResult {
+  return {
+    delivered: reports.reduce((n, r) => n + r.delivered, 0),
+    dropped: reports.reduce((n, r) => n + r.dropped, 0),
+    failed: reports.reduce((n, r) => n + r.failed, 0),
+    errors: reports.flatMap((r) => r.errors.map((e) => `${r.name}: ${e}`)),
+    reports,
+  };
+}
+
+async function safely(name: string, run: () => Promise<FlushReport>): Promise<FlushReport> {
+  try {
+    return await run();
+  } catch (err) {
+    return emptyReport(name, err instanceof Error ? err.message : String(err));
+  }
+}
+
+export class Langfuse {
+  readonly config: ResolvedConfig;
+  readonly backend: Backend;
+  /** The typed Langfuse public API (HTTP, or the embedded store in local mode). */
+  readonly api: LangfuseApi;
+  /**
+   * This client's span pipeline. When you run your own OpenTelemetry provider (NodeSDK,
+   * Sentry), add it there: `new NodeSDK({ spanProcessors: [langfuse.spanProcessor] })`.
+   */
+  readonly spanProcessor: LangfuseSpanProcessor;
+  /** @internal The tracer and limits observations and decorators use. */
+  readonly tracing: TracingRuntime;
+  /** Where spans are created: own global provider, isolated, explicit, the user's global, or disabled. */
+  readonly providerMode: ProviderMode;
+
+  private readonly flushables = new Set<Flushable>();
+  private readonly ownedProvider: BasicTracerProvider | undefined;
+  private shutdownResult: Promise<FlushResult> | undefined;
+
+  constructor(options: LangfuseOptions = {}) {
+    this.config = resolveConfig(options);
+    if (this.config.debug) logger.setDebug(true);
+    this.backend = createBackend(this.config);
+    this.api = this.backend.api;
+    logger.infoOnce(`backend:${this.backend.describe()}`, this.backend.describe());
+
+    if (!this.config.tracingEnabled) {
+      logger.infoOnce("tracing-disabled", "Langfuse tracing is disabled (LANGFUSE_TRACING_ENABLED=false); decorated code runs untraced.");
+      this.spanProcessor = LangfuseSpanProcessor.fromConfig(this.config, undefined, "tracing is disabled");
+      this.providerMode = "disabled";
+      this.tracing = new TracingRuntime(this, false, trace.getTracer("langfuse-sdk"), this.config.maxFieldChars, this.config.ioCaptureEnabled, false);
+    } else {
+      let exporter = this.config.mode === "local" ? this.backend.createSpanExporter() : undefined;
+      let reason: string | undefined;
+      if (this.config.mode === "http") {
+        // The backend may supply its own exporter in http mode too; otherwise OTLP/HTTP JSON.
+        exporter = this.backend.createSpanExporter() ?? undefined;
+        if (!exporter) {
+          // Lazy import keeps the OTLP exporter out of local-only processes.
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { createOtlpSpanExporter } = require("../tracing/exporter") as typeof import("../tracing/exporter");
+          exporter = createOtlpSpanExporter(this.config);
+        }
+      } else if (!exporter) {
+        reason = "no keys set and the embedded store has no span exporter";
+        logger.infoOnce("local-no-exporter", "Langfuse: no keys set and no local span exporter available; spans are not exported.");
+      }
+      this.spanProcessor = LangfuseSpanProcessor.fromConfig(this.config, exporter, reason);
+      const setup = setUpTracer(this.config, this.spanProcessor);
+      this.providerMode = setup.mode;
+      this.ownedProvider = setup.ownedProvider;
+      this.tracing = new TracingRuntime(
+        this,
+        true,
+        setup.tracer,
+        this.config.maxFieldChars,
+        this.config.ioCaptureEnabled,
+        setup.checkProcessorReach,
+      );
+    }
+    registerClient(this);
+  }
+
+  /** Queues (scores, media, dataset links) register here so flush()/shutdown() deliver them. */
+  registerFlushable(flushable: Flushable): void {
+    this.flushables.add(flushable);
+  }
+
+  /**
+   * Delivers everything queued: spans and every registered queue. Settles when all of it was
+   * delivered or definitively failed; never rejects. The result says what was dropped/failed.
+   */
+  async flush(): Promise<FlushResult> {
+    const reports = await Promise.all([
+      safely("spans", () => this.spanProcessor.flushWithReport()),
+      ...[...this.flushables].map((f) => safely(f.name, () => f.flush())),
+    ]);
+    return combine(reports);
+  }
+
+  /** Flushes, then stops every queue, the span pipeline and the backend. Idempotent. */
+  shutdown(): Promise<FlushResult> {
+    this.shutdownResult ??= this.doShutdown();
+    return this.shutdownResult;
+  }
+
+  private async doShutdown(): Promise<FlushResult> {
+    unregisterClient(this);
+    const reports = await Promise.all([
+      safely("spans", () => this.spanProcessor.shutdownWithReport()),
+      ...[...this.flushables].map((f) => safely(f.name, () => f.shutdown())),
+    ]);
+    if (this.ownedProvider) {
+      releaseGlobalProvider(this.ownedProvider);
+      try {
+        await this.ownedProvider.shutdown();
+      } catch (err) {
+        reports.push(emptyReport("provider", err instanceof Error ? err.message : String(err)));
+      }
+    }
+    try {
+      await this.backend.shutdown();
+    } catch (err) {
+      reports.push(emptyReport("backend", err instanceof Error ? err.message : String(err)));
+    }
+    return combine(reports);
+  }
+
+  // #region tracing (tracing helper)
+
+  /** Starts an observation (not made current); end it with `.end()`. Events end at once. */
+  startObservation<T extends ObservationType = "span">(options: StartObservationOptions<T>): ObservationByType[T] {
+    return createObservation(this.tracing, options);
+  }
+
+  /** Runs `fn` with a new current observation; ends it on return, throw or settle. */
+  startAsCurrentObservation<T extends ObservationType = "span", R = unknown>(
+    options: StartAsCurrentObservationOptions<T>,
+    fn: (observation: ObservationByType[T]) => R,
+  ): R {
+    return startAsCurrentObservation(this.tracing, options, fn);
+  }
+
+  updateCurrentSpan(attributes: LangfuseSpanAttributes): void {
+    if (this.tracing.enabled) current.updateCurrentSpan(attributes);
+  }
+
+  updateCurrentGeneration(attributes: LangfuseGenerationAttributes): void {
+    if (this.tracing.enabled) current.updateCurrentGeneration(attributes);
+  }
+
+  updateCurrentTrace(attributes: LangfuseTraceAttributes): void {
+    if (this.tracing.enabled) current.updateCurrentTrace(attributes);
+  }
+
+  getCurrentTraceId(): string | undefined {
+    return this.tracing.enabled ? current.getCurrentTraceId() : undefined;
+  }
+
+  getCurrentObservationId(): string | undefined {
+    return this.tracing.enabled ? current.getCurrentObservationId() : undefined;
+  }
+
+  /** 32 hex chars; deterministic for a seed (sha256), random otherwise. */
+  createTraceId(seed?: string): string {
+    return current.createTraceId(seed);
+  }
+
+  /** Same as the exported `propagateAttributes`. */
+  propagateAttributes<R>(params: PropagateAttributesParams, fn: () => R): R {
+    return propagateAttributes(params, fn);
+  }
+
+  // #endregion tracing
+
+  // #region prompts (prompts helper)
+  // #endregion prompts
+
+  // #region evals (scores/datasets/experiments helper)
+  // #endregion evals
+}

@@ -2,6 +2,9 @@
  * The fully resolved client configuration (options merged over LANGFUSE_* env vars, defaults
  * applied, validated). Produced by src/config (resolveConfig); read by every other module.
  */
+import type { TracerProvider } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+
 export type LangfuseMode = "http" | "local";
 
 export interface ResolvedConfig {
@@ -35,4 +38,20 @@ export interface ResolvedConfig {
   additionalHeaders: Record<string, string>;
   sdkName: string;
   sdkVersion: string;
+  /** Applied to every exported input, output and metadata value (flattened keys included). */
+  mask?: MaskFunction;
+  /** An explicit provider to create spans on (the user adds LangfuseSpanProcessor to it). */
+  tracerProvider?: TracerProvider;
+  /** Decides which ended spans are exported; default: langfuse-sdk spans and gen_ai.* spans. */
+  shouldExportSpan?: ShouldExportSpan;
 }
+
+/**
+ * Redacts one exported value. `data` is the structured value (parsed JSON for objects/arrays,
+ * the raw string otherwise); the return value is serialized again. May not be async: masking
+ * runs on the export path, which must not wait on user promises.
+ */
+export type MaskFunction = (params: { data: unknown }) => unknown;
+
+/** Export filter; a throwing filter drops the span (counted). */
+export type ShouldExportSpan = (params: { otelSpan: ReadableSpan }) => boolean;

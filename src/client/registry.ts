@@ -1,0 +1,41 @@
+import type { Langfuse } from "./langfuse";
+import { setCachedRuntime } from "../tracing/runtime";
+
+/**
+ * Live clients by public key ("" = the keyless local client). The first registered live
+ * client is the default: decorators and free functions use it unless told otherwise.
+ */
+const byKey = new Map<string, Langfuse>();
+const order: Langfuse[] = [];
+
+function keyOf(client: Langfuse): string {
+  return client.config.publicKey ?? "";
+}
+
+function refreshDefault(): void {
+  setCachedRuntime(order[0]?.tracing);
+}
+
+export function registerClient(client: Langfuse): void {
+  const key = keyOf(client);
+  if (!byKey.has(key)) byKey.set(key, client);
+  order.push(client);
+  refreshDefault();
+}
+
+export function unregisterClient(client: Langfuse): void {
+  const i = order.indexOf(client);
+  if (i >= 0) order.splice(i, 1);
+  const key = keyOf(client);
+  if (byKey.get(key) === client) {
+    byKey.delete(key);
+    const next = order.find((c) => keyOf(c) === key);
+    if (next) byKey.set(key, next);
+  }
+  refreshDefault();
+}
+
+export function findClient(publicKey?: string): Langfuse | undefined {
+  if (publicKey === undefined) return order[0];
+  return byKey.get(publicKey);
+}

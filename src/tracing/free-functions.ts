@@ -1,0 +1,36 @@
+import type { ObservationType } from "./constants";
+import {
+  createObservation,
+  startAsCurrentObservation as startAsCurrentWith,
+  type ObservationByType,
+  type StartAsCurrentObservationOptions,
+  type StartObservationOptions,
+} from "./observations";
+import { resolveRuntime, type TracingRuntime } from "./runtime";
+import { trace } from "@opentelemetry/api";
+import type { Langfuse } from "../client/langfuse";
+
+let disabled: TracingRuntime | undefined;
+
+/** A runtime that records nothing, used only if no client can be created (bad env config). */
+function runtime(): TracingRuntime {
+  const rt = resolveRuntime();
+  if (rt) return rt;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { TracingRuntime: Ctor } = require("./runtime") as typeof import("./runtime");
+  disabled ??= new Ctor(undefined as unknown as Langfuse, false, trace.getTracer("langfuse-sdk"), 1_000_000, false, false);
+  return disabled;
+}
+
+/** `getClient().startObservation(options)`. */
+export function startObservation<T extends ObservationType = "span">(options: StartObservationOptions<T>): ObservationByType[T] {
+  return createObservation(runtime(), options);
+}
+
+/** `getClient().startAsCurrentObservation(options, fn)`. */
+export function startAsCurrentObservation<T extends ObservationType = "span", R = unknown>(
+  options: StartAsCurrentObservationOptions<T>,
+  fn: (observation: ObservationByType[T]) => R,
+): R {
+  return startAsCurrentWith(runtime(), options, fn);
+}

@@ -1,0 +1,83 @@
+import { TRUNCATION_MARKER } from "./constants";
+
+/**
+ * Turns any value into the wire string of an input/output/metadata attribute.
+ * Rules (compatible with the official SDKs, extended where they lose data):
+ *  - strings pass through raw (not JSON-quoted); undefined gives undefined (no attribute);
+ *  - everything else is JSON; Map -> object (or entry list for non-string keys), Set -> array,
+ *    Error -> {name, message, stack?, cause?}, BigInt -> decimal string, Date -> ISO string,
+ *    Buffer / typed arrays -> "<Uint8Array N bytes>", functions and symbols dropped,
+ *    circular references -> "[Circular]", throwing getters / toJSON -> "<failed to serialize: ...>";
+ *  - results longer than `maxChars` are cut and end with TRUNCATION_MARKER and the original length.
+ * It never throws.
+ */
+export function serializeValue(value: unknown, maxChars: number): string | undefined {
+  if (value === undefined) return undefined;
+  let out: string | undefined;
+  if (typeof value === "string") {
+    out = value;
+  } else if (typeof value === "number" || typeof value === "boolean") {
+    out = String(value);
+    if (typeof value === "number" && !Number.isFinite(value)) out = JSON.stringify(String(value));
+  } else if (typeof value === "bigint") {
+    out = JSON.stringify(value.toString());
+  } else {
+    out = stringify(value);
+  }
+  if (out === undefined) return undefined;
+  return truncate(out, maxChars);
+}
+
+export function truncate(s: string, maxChars: number): string {
+  if (s.length <= maxChars) return s;
+  const suffix = `${TRUNCATION_MARKER}(${s.length} chars)`;
+  return s.slice(0, Math.max(0, maxChars - suffix.length)) + suffix;
+}
+
+function stringify(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value, makeReplacer());
+  } catch (err) {
+    return `<failed to serialize: ${err instanceof Error ? err.message : String(err)}>`;
+  }
+}
+
+/**
+ * A replacer that tracks the current ancestor chain (not every visited object), so shared
+ * non-circular references still serialize fully while real cycles become "[Circular]".
+ */
+function makeReplacer(): (this: unknown, key: string, value: unknown) => unknown {
+  const ancestors: unknown[] = [];
+  return function replacer(this: unknown, key: string, value: unknown): unknown {
+    // `value` has already been through toJSON; `raw` is what the holder really contains.
+    const raw = key === "" && ancestors.length === 0 ? value : (this as Record<string, unknown>)[key];
+    if (typeof raw === "bigint") return raw.toString();
+    if (typeof raw === "function" || typeof raw === "symbol") return undefined;
+    if (raw instanceof Date) return Number.isNaN(raw.getTime()) ? "Invalid Date" : raw.toISOString();
+    if (ArrayBuffer.isView(raw)) return `<${raw.constructor.name} ${raw.byteLength} bytes>`;
+    if (raw instanceof ArrayBuffer) return `<ArrayBuffer ${raw.byteLength} bytes>`;
+    if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+    if (value === null || typeof value !== "object") return value;
+
+    while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== this) ancestors.pop();
+    if (ancestors.includes(value)) return "[Circular]";
+    ancestors.push(value);
+
+    if (value instanceof Map) {
+      const entries = [...value.entries()];
+      return entries.every(([k]) => typeof k === "string") ? Object.fromEntries(entries) : entries;
+    }
+    if (value instanceof Set) return [...value];
+    if (value instanceof Error) {
+      const out: Record<string, unknown> = { name: value.name, message: value.message };
+      const code = (value as { code?: unknown }).code;
+      if (code !== undefined) out.code = code;
+      if (value.cause !== undefined) out.cause = value.cause;
+      return out;
+    }
+    if (value instanceof WeakMap || value instanceof WeakSet || value instanceof Promise) {
+      return `<${value.constructor.name}>`;
+    }
+    return value;
+  };
+}

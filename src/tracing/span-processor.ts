@@ -1,0 +1,317 @@
+import { trace, type Attributes, type AttributeValue, type Context } from "@opentelemetry/api";
+import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { FlushReport } from "../client/flushable";
+import type { LangfuseOptions } from "../config/options";
+import { resolveConfig } from "../config/resolve-config";
+import type { ResolvedConfig } from "../config/types";
+import { Attr, MASK_FAILED, TRACER_NAME } from "./constants";
+import { createOtlpSpanExporter } from "./exporter";
+import { logger } from "./logger";
+import { baggageAttributes, getPropagatedState, propagatedAttributes, type PropagatedState } from "./propagation";
+import { isTraceSampled } from "./sampling";
+import { serializeValue } from "./serialize";
+
+/**
+ * Set on every span a LangfuseSpanProcessor sees at start; the client reads it to warn when
+ * its spans go to a provider that has no Langfuse processor. Symbol.for so that two copies
+ * of this package in one process still recognise each other.
+ */
+export const SEEN_BY_LANGFUSE_PROCESSOR: unique symbol = Symbol.for("langfuse-decorators.seen-by-processor") as never;
+
+/** Options of a standalone processor (for users who add it to their own NodeSDK / provider). */
+export interface LangfuseSpanProcessorParams
+  extends Pick<
+    LangfuseOptions,
+    | "publicKey"
+    | "secretKey"
+    | "baseUrl"
+    | "host"
+    | "environment"
+    | "release"
+    | "sampleRate"
+    | "flushAt"
+    | "flushInterval"
+    | "timeout"
+    | "mask"
+    | "shouldExportSpan"
+    | "additionalHeaders"
+    | "maxQueueSize"
+    | "maxFieldChars"
+    | "debug"
+  > {
+  /** Replaces the OTLP exporter (tests, custom collectors). */
+  exporter?: SpanExporter;
+}
+
+const MASKED_EXACT = new Set<string>([Attr.OBSERVATION_INPUT, Attr.OBSERVATION_OUTPUT, Attr.TRACE_INPUT, Attr.TRACE_OUTPUT]);
+const OBS_META_PREFIX = Attr.OBSERVATION_METADATA;
+const TRACE_META_PREFIX = Attr.TRACE_METADATA;
+
+function isMaskedKey(key: string): boolean {
+  return MASKED_EXACT.has(key) || key.startsWith(OBS_META_PREFIX) || key.startsWith(TRACE_META_PREFIX);
+}
+
+/** Default export filter: this SDK's spans, and spans of LLM instrumentations (gen_ai.* keys). */
+export function isDefaultExportSpan(span: ReadableSpan): boolean {
+  if (span.instrumentationScope?.name === TRACER_NAME) return true;
+  for (const key in span.attributes) if (key.startsWith("gen_ai.")) return true;
+  return false;
+}
+
+/** Memo of the attribute object of one propagated state (the state objects are immutable). */
+const stateAttributes = new WeakMap<PropagatedState, Attributes>();
+
+/**
+ * The Langfuse span pipeline: stamps environment, release and propagated trace attributes at
+ * start; at end applies sampling and the export filter, queues the span in a bounded queue
+ * (drops counted), and exports batches of `flushAt` every `flushInterval` seconds, masking
+ * every input/output/metadata value (flattened keys included) just before export.
+ *
+ * onStart/onEnd are synchronous and allocate nothing beyond the queue slot, so the hot path of
+ * a traced call stays close to a raw OTel span.
+ */
+export class LangfuseSpanProcessor implements SpanProcessor {
+  private readonly config: ResolvedConfig;
+  private readonly exporter: SpanExporter | undefined;
+  private readonly queue: ReadableSpan[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private isShutdown = false;
+  private readonly environment: string | undefined;
+  private readonly release: string | undefined;
+  // Counters since the last report (flush() returns and resets them).
+  private delivered = 0;
+  private dropped = 0;
+  private failed = 0;
+  private errors: string[] = [];
+  private readonly reason: string | undefined;
+
+  constructor(params: LangfuseSpanProcessorParams = {}) {
+    const { exporter, ...options } = params;
+    const config = resolveConfig(options);
+    this.config = config;
+    if (exporter) this.exporter = exporter;
+    else if (config.mode === "http") this.exporter = createOtlpSpanExporter(config);
+    else this.reason = "no Langfuse keys and no exporter given";
+    this.environment = config.environment;
+    this.release = config.release;
+    if (config.debug) logger.setDebug(true);
+  }
+
+  /** Used by the client: the config is already resolved and the exporter chosen by the backend. */
+  static fromConfig(config: ResolvedConfig, exporter: SpanExporter | undefined, noExporterReason?: string): LangfuseSpanProcessor {
+    const p = Object.create(LangfuseSpanProcessor.prototype) as LangfuseSpanProcessor;
+    const init: Record<string, unknown> = {
+      config,
+      exporter,
+      queue: [],
+      timer: undefined,
+      inFlight: undefined,
+      isShutdown: false,
+      environment: config.environment,
+      release: config.release,
+      delivered: 0,
+      dropped: 0,
+      failed: 0,
+      errors: [],
+      reason: exporter ? undefined : noExporterReason ?? "no span exporter",
+    };
+    return Object.assign(p, init);
+  }
+
+  /** True when ended spans actually leave the process. */
+  get hasExporter(): boolean {
+    return this.exporter !== undefined;
+  }
+
+  onStart(span: Span, parentContext: Context): void {
+    (span as unknown as Record<symbol, boolean>)[SEEN_BY_LANGFUSE_PROCESSOR] = true;
+    if (this.environment !== undefined) span.setAttribute(Attr.ENVIRONMENT, this.environment);
+    if (this.release !== undefined) span.setAttribute(Attr.RELEASE, this.release);
+    const state = getPropagatedState(parentContext);
+    if (state) {
+      let attrs = stateAttributes.get(state);
+      if (!attrs) {
+        attrs = propagatedAttributes(state);
+        stateAttributes.set(state, attrs);
+      }
+      span.setAttributes(attrs);
+    } else {
+      const fromBaggage = baggageAttributes(parentContext);
+      if (fromBaggage) span.setAttributes(fromBaggage);
+    }
+    if (span.instrumentationScope?.name === TRACER_NAME) {
+      // The app root is the first Langfuse span of this process in the trace: the server uses
+      // it as the trace root when the real OTel root is foreign (an HTTP server span) or remote.
+      const parentSpan = trace.getSpan(parentContext);
+      const parentCtx = parentSpan?.spanContext();
+      const parentScope = (parentSpan as unknown as { instrumentationScope?: { name?: string } } | undefined)?.instrumentationScope?.name;
+      if (!parentCtx || parentCtx.isRemote || parentScope !== TRACER_NAME) span.setAttribute(Attr.IS_APP_ROOT, true);
+    }
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if (this.isShutdown) {
+      this.dropped++;
+      return;
+    }
+    const rate = this.config.sampleRate;
+    if (rate < 1 && !isTraceSampled(span.spanContext().traceId, rate)) return;
+    if (!this.shouldExport(span)) return;
+    if (!this.exporter) {
+      this.dropped++;
+      return;
+    }
+    if (this.queue.length >= this.config.maxQueueSize) {
+      this.dropped++;
+      if (this.dropped === 1) logger.warnOnce("span-queue-full", `Span queue is full (${this.config.maxQueueSize}); dropping spans until it drains.`);
+      return;
+    }
+    this.queue.push(span);
+    if (this.queue.length >= this.config.flushAt) {
+      if (!this.inFlight) this.inFlight = this.drain();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        if (!this.inFlight) this.inFlight = this.drain();
+      }, this.config.flushIntervalSeconds * 1000);
+      this.timer.unref?.();
+    }
+  }
+
+  private shouldExport(span: ReadableSpan): boolean {
+    const filter = this.config.shouldExportSpan;
+    if (!filter) return isDefaultExportSpan(span);
+    try {
+      return filter({ otelSpan: span }) === true;
+    } catch (err) {
+      logger.warnOnce("should-export-threw", `shouldExportSpan threw; dropping the span: ${String(err)}`);
+      this.dropped++;
+      return false;
+    }
+  }
+
+  /** Exports queued spans batch by batch until the queue is empty. One export in flight at a time. */
+  private async drain(): Promise<void> {
+    try {
+      let rounds = 0;
+      // Bounded: each round removes up to flushAt spans; new spans may arrive while we export.
+      while (this.queue.length > 0 && rounds < 1_000_000) {
+        rounds++;
+        const batch = this.queue.splice(0, this.config.flushAt);
+        this.applyMask(batch);
+        await this.exportBatch(batch);
+      }
+    } finally {
+      this.inFlight = undefined;
+    }
+  }
+
+  private exportBatch(batch: ReadableSpan[]): Promise<void> {
+    const exporter = this.exporter;
+    if (!exporter) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let settled = false;
+      // The OTLP exporter has its own timeout and retries; this guard only protects against an
+      // exporter that never calls back (a custom one), so flush() can still settle.
+      const guardMs = Math.max(10_000, this.config.timeoutSeconds * 1000 * 8);
+      const guard = setTimeout(() => done({ code: ExportResultCode.FAILED, error: new Error(`export did not answer within ${guardMs} ms`) }), guardMs);
+      guard.unref?.();
+      const done = (result: ExportResult): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(guard);
+        if (result.code === ExportResultCode.SUCCESS) {
+          this.delivered += batch.length;
+          logger.debug(`exported ${batch.length} spans`);
+        } else {
+          this.failed += batch.length;
+          const msg = `span export failed (${batch.length} spans): ${result.error?.message ?? "unknown error"}`;
+          if (this.errors.length < 20) this.errors.push(msg);
+          logger.warnOnce("span-export-failed", msg);
+        }
+        resolve();
+      };
+      try {
+        exporter.export(batch, done);
+      } catch (err) {
+        done({ code: ExportResultCode.FAILED, error: err instanceof Error ? err : new Error(String(err)) });
+      }
+    });
+  }
+
+  private applyMask(batch: ReadableSpan[]): void {
+    const mask = this.config.mask;
+    if (!mask) return;
+    const maxChars = this.config.maxFieldChars;
+    for (const span of batch) {
+      const attrs = span.attributes as Record<string, AttributeValue | undefined>;
+      for (const key of Object.keys(attrs)) {
+        if (!isMaskedKey(key)) continue;
+        const value = attrs[key];
+        let data: unknown = value;
+        if (typeof value === "string" && (value.startsWith("{") || value.startsWith("["))) {
+          try {
+            data = JSON.parse(value);
+          } catch {
+            data = value;
+          }
+        }
+        try {
+          const masked = mask({ data });
+          attrs[key] = serializeValue(masked, maxChars) ?? "";
+        } catch (err) {
+          logger.warnOnce("mask-threw", `Masking error: the mask function threw; the value is fully masked. ${err instanceof Error ? err.message : ""}`);
+          attrs[key] = MASK_FAILED;
+        }
+      }
+    }
+  }
+
+  /** Delivers everything queued; returns what happened since the previous report. */
+  async flushWithReport(): Promise<FlushReport> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    // Bounded: each pass either drains or waits for the in-flight drain to finish.
+    for (let i = 0; i < 10_000 && (this.inFlight || this.queue.length > 0); i++) {
+      if (!this.inFlight) this.inFlight = this.drain();
+      await this.inFlight;
+    }
+    try {
+      await this.exporter?.forceFlush?.();
+    } catch (err) {
+      this.errors.push(`exporter flush failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const errors = [...this.errors];
+    if (!this.exporter && this.dropped > 0) errors.push(`spans not exported: ${this.reason}`);
+    const report: FlushReport = { name: "spans", delivered: this.delivered, dropped: this.dropped, failed: this.failed, errors };
+    this.delivered = 0;
+    this.dropped = 0;
+    this.failed = 0;
+    this.errors = [];
+    return report;
+  }
+
+  async forceFlush(): Promise<void> {
+    await this.flushWithReport();
+  }
+
+  async shutdownWithReport(): Promise<FlushReport> {
+    if (this.isShutdown) return { name: "spans", delivered: 0, dropped: 0, failed: 0, errors: [] };
+    const report = await this.flushWithReport();
+    this.isShutdown = true;
+    try {
+      await this.exporter?.shutdown();
+    } catch (err) {
+      report.errors.push(`exporter shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return report;
+  }
+
+  async shutdown(): Promise<void> {
+    await this.shutdownWithReport();
+  }
+}
