@@ -370,7 +370,9 @@ function isNotFound(err: unknown): boolean {
 function isTransient(err: unknown): boolean {
   if (err instanceof LangfuseApiError) return err.status === 0 || err.status === 408 || err.status === 429 || err.status >= 500;
   if (err instanceof LangfuseError) return err.code === "NETWORK" || err.code === "TIMEOUT";
-  return err instanceof Error; // fetch() TypeErrors, socket errors
+  // Anything else is a transport-level failure (fetch TypeErrors, socket errors, a closed store).
+  // No `instanceof Error`: errors from native modules or other realms fail that check.
+  return true;
 }
 
 function selectorText(selector: PromptSelector): string {
