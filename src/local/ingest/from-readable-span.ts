@@ -1,0 +1,24 @@
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { IngestAttributes, IngestSpan } from "./span";
+
+const hrToMs = (t: readonly [number, number]) => t[0] * 1000 + t[1] / 1e6;
+
+/** Converts an OTel SDK span (as handed to a SpanExporter) into the ingestion shape. */
+export function fromReadableSpan(span: ReadableSpan): IngestSpan {
+  const ctx = span.spanContext();
+  const parent = span.parentSpanContext?.spanId;
+  const scope = span.instrumentationScope;
+  return {
+    traceId: ctx.traceId,
+    spanId: ctx.spanId,
+    parentSpanId: parent && parent !== "0000000000000000" ? parent : undefined,
+    name: span.name,
+    startTimeMs: hrToMs(span.startTime),
+    endTimeMs: span.ended ? hrToMs(span.endTime) : undefined,
+    attributes: span.attributes as IngestAttributes,
+    resource: span.resource.attributes as IngestAttributes,
+    scope: { name: scope.name, version: scope.version },
+    status: { code: span.status.code, message: span.status.message },
+    events: span.events.map((e) => ({ name: e.name, timeMs: hrToMs(e.time), attributes: (e.attributes ?? {}) as IngestAttributes })),
+  };
+}

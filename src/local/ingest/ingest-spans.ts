@@ -1,0 +1,167 @@
+/**
+ * Writes mapped spans into the store: observations are upserted by span id, and every trace
+ * touched by the batch is merged once (spans of a trace may come in several batches, in any
+ * order, children before their root). One IMMEDIATE transaction per call.
+ *
+ * Trace merge rules (the server's upsert merge, made order-independent): non-empty values
+ * overwrite, tags are unioned, metadata is merged; a root span fixes the trace timestamp; the
+ * root span's name and IO are fallbacks that never override explicit `langfuse.trace.*` values.
+ */
+import type Database from "better-sqlite3";
+import type { LocalStore } from "../store";
+import type { TraceRow } from "../api/reads";
+import { mapSpan, type MappedSpan, type TraceUpdate } from "./mapping";
+import type { IngestSpan } from "./span";
+
+interface StoredTrace extends TraceRow {
+  name_explicit: number;
+  input_explicit: number;
+  output_explicit: number;
+  has_root: number;
+}
+
+interface Statements {
+  upsertObservation: Database.Statement;
+  getTrace: Database.Statement;
+  upsertTrace: Database.Statement;
+  promptId: Database.Statement;
+}
+
+const statementCache = new WeakMap<Database.Database, Statements>();
+
+function statements(db: Database.Database): Statements {
+  let s = statementCache.get(db);
+  if (!s) {
+    s = {
+      upsertObservation: db.prepare(
+        `INSERT INTO observations (id, trace_id, parent_observation_id, type, name, environment, start_time, end_time,
+           completion_start_time, version, input, output, metadata, level, status_message, model, model_parameters,
+           usage_details, cost_details, total_cost, prompt_id, prompt_name, prompt_version, experiment, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET trace_id = excluded.trace_id, parent_observation_id = excluded.parent_observation_id,
+           type = excluded.type, name = excluded.name, environment = excluded.environment, start_time = excluded.start_time,
+           end_time = excluded.end_time, completion_start_time = excluded.completion_start_time, version = excluded.version,
+           input = excluded.input, output = excluded.output, metadata = excluded.metadata, level = excluded.level,
+           status_message = excluded.status_message, model = excluded.model, model_parameters = excluded.model_parameters,
+           usage_details = excluded.usage_details, cost_details = excluded.cost_details, total_cost = excluded.total_cost,
+           prompt_id = excluded.prompt_id, prompt_name = excluded.prompt_name, prompt_version = excluded.prompt_version,
+           experiment = excluded.experiment, updated_at = excluded.updated_at`,
+      ),
+      getTrace: db.prepare("SELECT * FROM traces WHERE id = ?"),
+      upsertTrace: db.prepare(
+        `INSERT OR REPLACE INTO traces (id, timestamp, name, name_explicit, user_id, session_id, release, version, environment, public,
+           tags, input, input_explicit, output, output_explicit, metadata, has_root, created_at, updated_at)
+         VALUES (@id, @timestamp, @name, @name_explicit, @user_id, @session_id, @release, @version, @environment, @public,
+           @tags, @input, @input_explicit, @output, @output_explicit, @metadata, @has_root, @created_at, @updated_at)`,
+      ),
+      promptId: db.prepare("SELECT id FROM prompts WHERE name = ? AND version = ?"),
+    };
+    statementCache.set(db, s);
+  }
+  return s;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function deepMerge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(patch)) out[k] = isObject(out[k]) && isObject(v) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  return out;
+}
+
+function applyTraceUpdate(row: StoredTrace, u: TraceUpdate, isNew: boolean): void {
+  if (u.isRoot) {
+    row.timestamp = u.timestamp;
+    row.has_root = 1;
+  } else if (!row.has_root && u.timestamp < row.timestamp) row.timestamp = u.timestamp;
+  if (u.name !== undefined) {
+    if (u.nameExplicit) ((row.name = u.name), (row.name_explicit = 1));
+    else if (!row.name_explicit && (u.isRoot || row.name === null)) row.name = u.name;
+  }
+  if (u.input !== undefined) {
+    if (u.inputExplicit) ((row.input = u.input), (row.input_explicit = 1));
+    else if (!row.input_explicit) row.input = u.input;
+  }
+  if (u.output !== undefined) {
+    if (u.outputExplicit) ((row.output = u.output), (row.output_explicit = 1));
+    else if (!row.output_explicit) row.output = u.output;
+  }
+  if (u.userId) row.user_id = u.userId;
+  if (u.sessionId) row.session_id = u.sessionId;
+  if (u.release) row.release = u.release;
+  if (u.version) row.version = u.version;
+  if (u.public !== undefined) row.public = u.public ? 1 : 0;
+  if (u.environmentExplicit || isNew) row.environment = u.environment;
+  if (u.tags?.length) {
+    const current = JSON.parse(row.tags) as string[];
+    const merged = [...new Set([...current, ...u.tags])];
+    if (merged.length !== current.length) row.tags = JSON.stringify(merged);
+  }
+  if (u.metadata && Object.keys(u.metadata).length) row.metadata = JSON.stringify(deepMerge(JSON.parse(row.metadata) as Record<string, unknown>, u.metadata));
+}
+
+function newTrace(u: TraceUpdate, now: string): StoredTrace {
+  return {
+    id: u.id,
+    timestamp: u.timestamp,
+    name: null,
+    name_explicit: 0,
+    user_id: null,
+    session_id: null,
+    release: null,
+    version: null,
+    environment: u.environment,
+    public: 0,
+    tags: "[]",
+    input: null,
+    input_explicit: 0,
+    output: null,
+    output_explicit: 0,
+    metadata: "{}",
+    has_root: 0,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+export interface IngestResult {
+  observations: number;
+  traces: number;
+}
+
+/** Maps and stores `spans` in one transaction. Mapping never throws for odd attribute values. */
+export function ingestSpans(store: LocalStore, spans: readonly IngestSpan[]): IngestResult {
+  if (spans.length === 0) return { observations: 0, traces: 0 };
+  const mapped: MappedSpan[] = spans.map(mapSpan);
+  const st = statements(store.db);
+  return store.transaction(() => {
+    const now = new Date().toISOString();
+    const promptIds = new Map<string, string | null>();
+    const traces = new Map<string, TraceUpdate[]>();
+    for (const { observation: o, trace } of mapped) {
+      let promptId: string | null = null;
+      if (o.promptName !== null && o.promptVersion !== null) {
+        const key = `${o.promptVersion}\u0000${o.promptName}`;
+        if (!promptIds.has(key)) promptIds.set(key, ((st.promptId.get(o.promptName, o.promptVersion) as { id: string } | undefined)?.id) ?? null);
+        promptId = promptIds.get(key)!;
+      }
+      st.upsertObservation.run(
+        o.id, o.traceId, o.parentObservationId, o.type, o.name, o.environment, o.startTime, o.endTime,
+        o.completionStartTime, o.version, o.input, o.output, o.metadata, o.level, o.statusMessage, o.model, o.modelParameters,
+        JSON.stringify(o.usageDetails), JSON.stringify(o.costDetails), o.totalCost, promptId, o.promptName, o.promptVersion,
+        o.experiment, now, now,
+      );
+      const list = traces.get(trace.id);
+      if (list) list.push(trace);
+      else traces.set(trace.id, [trace]);
+    }
+    for (const [id, updates] of traces) {
+      const existing = st.getTrace.get(id) as StoredTrace | undefined;
+      const row = existing ?? newTrace(updates[0]!, now);
+      for (const u of updates) applyTraceUpdate(row, u, !existing && u === updates[0]);
+      row.updated_at = now;
+      st.upsertTrace.run(row);
+    }
+    return { observations: mapped.length, traces: traces.size };
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * Local cost computation with the Langfuse default price table (reference §9): the first model
+ * whose pattern matches, the first non-default tier whose conditions pass (else the default
+ * tier), then cost = price × units for each usage key that has a price.
+ */
+import { MODEL_PRICE_TABLE } from "./model-prices-data";
+
+type Operator = "gt" | "gte" | "lt" | "lte" | "eq" | "neq";
+interface UsageCondition {
+  usageDetailPattern: string;
+  operator: Operator;
+  value: number;
+  caseSensitive?: boolean;
+}
+interface AttributeCondition {
+  source: "model_parameters" | "metadata";
+  key: string;
+  operator: "in";
+  values: string[];
+}
+interface Tier {
+  id: string;
+  name: string;
+  isDefault: boolean;
+  priority: number;
+  conditions: (UsageCondition | AttributeCondition)[];
+  prices: Record<string, number>;
+}
+interface PriceEntry {
+  id: string;
+  modelName: string;
+  matchPattern: string;
+  pricingTiers: Tier[];
+}
+interface CompiledModel {
+  id: string;
+  modelName: string;
+  pattern: RegExp;
+  defaultTier: Tier | undefined;
+  tiers: Tier[];
+}
+
+let compiled: CompiledModel[] | undefined;
+const matchCache = new Map<string, CompiledModel | null>();
+const MATCH_CACHE_LIMIT = 1000;
+
+/** Postgres-style `(?i)` prefixes become the JS `i` flag. */
+export function compilePattern(pattern: string): RegExp {
+  return pattern.startsWith("(?i)") ? new RegExp(pattern.slice(4), "i") : new RegExp(pattern);
+}
+
+function models(): CompiledModel[] {
+  if (!compiled) {
+    compiled = [];
+    for (const e of MODEL_PRICE_TABLE as PriceEntry[]) {
+      try {
+        compiled.push({
+          id: e.id,
+          modelName: e.modelName,
+          pattern: compilePattern(e.matchPattern),
+          defaultTier: e.pricingTiers.find((t) => t.isDefault),
+          tiers: e.pricingTiers.filter((t) => !t.isDefault).sort((a, b) => a.priority - b.priority),
+        });
+      } catch {
+        // A pattern JS cannot compile only disables that one model.
+      }
+    }
+  }
+  return compiled;
+}
+
+export function findModel(model: string): CompiledModel | undefined {
+  let hit = matchCache.get(model);
+  if (hit === undefined) {
+    hit = models().find((m) => m.pattern.test(model)) ?? null;
+    if (matchCache.size >= MATCH_CACHE_LIMIT) matchCache.clear();
+    matchCache.set(model, hit);
+  }
+  return hit ?? undefined;
+}
+
+function compare(a: number, op: Operator, b: number): boolean {
+  switch (op) {
+    case "gt":
+      return a > b;
+    case "gte":
+      return a >= b;
+    case "lt":
+      return a < b;
+    case "lte":
+      return a <= b;
+    case "eq":
+      return a === b;
+    case "neq":
+      return a !== b;
+  }
+}
+
+function tierMatches(tier: Tier, usage: Record<string, number>, modelParameters: Record<string, unknown>, metadata: Record<string, unknown>): boolean {
+  return tier.conditions.every((c) => {
+    if ("usageDetailPattern" in c) {
+      let re: RegExp;
+      try {
+        re = new RegExp(c.usageDetailPattern, c.caseSensitive ? "" : "i");
+      } catch {
+        return false;
+      }
+      let sum = 0;
+      for (const [k, v] of Object.entries(usage)) if (re.test(k)) sum += v;
+      return compare(sum, c.operator, c.value);
+    }
+    const bag = c.source === "model_parameters" ? modelParameters : metadata;
+    const v = bag[c.key];
+    return v !== undefined && v !== null && c.values.includes(String(v));
+  });
+}
+
+export interface ComputedCost {
+  costDetails: Record<string, number>;
+  modelId: string;
+  tierName: string;
+}
+
+/** Cost of `usage` for `model`, or undefined when the model is unknown or nothing is priced. */
+export function computeCost(
+  model: string,
+  usage: Record<string, number>,
+  modelParameters: Record<string, unknown> = {},
+  metadata: Record<string, unknown> = {},
+): ComputedCost | undefined {
+  const m = findModel(model);
+  if (!m) return undefined;
+  const tier = m.tiers.find((t) => tierMatches(t, usage, modelParameters, metadata)) ?? m.defaultTier;
+  if (!tier) return undefined;
+  const cost: Record<string, number> = {};
+  let sum = 0;
+  let priced = false;
+  for (const [k, units] of Object.entries(usage)) {
+    if (k === "total") continue;
+    const price = tier.prices[k];
+    if (price === undefined) continue;
+    cost[k] = price * units;
+    sum += cost[k]!;
+    priced = true;
+  }
+  if (tier.prices.total !== undefined && usage.total !== undefined) {
+    cost.total = tier.prices.total * usage.total;
+    priced = true;
+  } else cost.total = sum;
+  return priced ? { costDetails: cost, modelId: m.id, tierName: tier.name } : undefined;
+}
