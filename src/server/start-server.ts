@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { LangfuseError } from "../errors";
-import { fromOtlpRequest, ingestSpans, LocalApi, openLocalStore, type LocalStore } from "../local";
+import { LocalApi, openLocalStore, type LocalStore } from "../local";
+import { fromOtlpRequest, ingestSpans } from "../local/ingest";
 import { createServer, type OtlpIngestResult } from "./create-server";
 import { HttpError } from "./http-errors";
 import { MEDIA_BYTES_PATH } from "./routes/media-bytes-route";
