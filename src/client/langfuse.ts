@@ -221,8 +221,115 @@ export class Langfuse {
   // #endregion tracing
 
   // #region prompts (prompts helper)
+
+  private promptManagerState: import("../prompts/prompt-manager").PromptManager | undefined;
+
+  /** Created on first use (with its cache) so clients that never touch prompts pay nothing. */
+  private get promptManager(): import("../prompts/prompt-manager").PromptManager {
+    if (this.promptManagerState === undefined) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { PromptManager } = require("../prompts/prompt-manager") as typeof import("../prompts/prompt-manager");
+      this.promptManagerState = new PromptManager({ api: this.api, defaultCacheTtlSeconds: this.config.promptCacheDefaultTtlSeconds });
+    }
+    return this.promptManagerState;
+  }
+
+  /** Creates a prompt, or a new version of an existing name (`a/b/c` names make folders). */
+  createPrompt(options: import("../prompts/types").CreateChatPromptOptions): Promise<import("../prompts/prompt-clients").ChatPromptClient>;
+  createPrompt(options: import("../prompts/types").CreateTextPromptOptions): Promise<import("../prompts/prompt-clients").TextPromptClient>;
+  createPrompt(options: import("../prompts/types").CreatePromptOptions): Promise<import("../prompts/prompt-clients").PromptClient>;
+  createPrompt(options: import("../prompts/types").CreatePromptOptions): Promise<import("../prompts/prompt-clients").PromptClient> {
+    return this.promptManager.createPrompt(options);
+  }
+
+  /**
+   * A prompt through the cache (stale-while-revalidate; default label `production`, TTL from
+   * LANGFUSE_PROMPT_CACHE_DEFAULT_TTL_SECONDS). `type: "chat"` gives a ChatPromptClient.
+   */
+  getPrompt(name: string, options: import("../prompts/types").GetChatPromptOptions): Promise<import("../prompts/prompt-clients").ChatPromptClient>;
+  getPrompt(name: string, options: import("../prompts/types").GetTextPromptOptions): Promise<import("../prompts/prompt-clients").TextPromptClient>;
+  getPrompt(name: string, options?: import("../prompts/types").GetPromptOptions): Promise<import("../prompts/prompt-clients").PromptClient>;
+  getPrompt(name: string, options?: import("../prompts/types").GetPromptOptions): Promise<import("../prompts/prompt-clients").PromptClient> {
+    return this.promptManager.getPrompt(name, options);
+  }
+
+  /** Adds labels to one version and moves them off the others (`latest` cannot be set). */
+  updatePrompt(options: import("../prompts/types").UpdatePromptOptions): Promise<import("../prompts/prompt-clients").PromptClient> {
+    return this.promptManager.updatePrompt(options);
+  }
+
+  /** Deletes all versions of a prompt, or one version / the version carrying a label. */
+  deletePrompt(name: string, options?: import("../prompts/types").DeletePromptOptions): Promise<void> {
+    return this.promptManager.deletePrompt(name, options);
+  }
+
   // #endregion prompts
 
   // #region evals (scores/datasets/experiments helper)
+
+  private evalsState: import("../experiments/client-host").ClientEvals | undefined;
+
+  /** Created on first use so clients that never score or run experiments pay nothing. */
+  private get evals(): import("../experiments/client-host").ClientEvals {
+    if (!this.evalsState) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { createClientEvals } = require("../experiments/client-host") as typeof import("../experiments/client-host");
+      this.evalsState = createClientEvals(this);
+    }
+    return this.evalsState;
+  }
+
+  /** @internal The score queue (observations' `score()` / `scoreTrace()` go through it). */
+  get scoreManager(): import("../scores").ScoreManager {
+    return this.evals.scores;
+  }
+
+  /**
+   * Queues a score (validated; an invalid one is a warning and is not sent). Sampled with its
+   * trace, delivered in batches by `flush()`. Never throws.
+   */
+  createScore(score: import("../scores").CreateScoreInput): import("../scores").ScoreOutcome {
+    return this.evals.scores.create(score);
+  }
+
+  /** Scores the active span (warning and no-op without one). */
+  scoreCurrentSpan(score: import("../scores").ScoreOptions): import("../scores").ScoreOutcome {
+    return this.evals.scores.scoreCurrentSpan(score);
+  }
+
+  /** Scores the active span's trace (warning and no-op without one). */
+  scoreCurrentTrace(score: import("../scores").ScoreOptions): import("../scores").ScoreOutcome {
+    return this.evals.scores.scoreCurrentTrace(score);
+  }
+
+  /** Creates or updates (by name) a dataset, optionally with JSON Schemas for items. */
+  createDataset(dataset: import("../datasets").CreateDatasetInput): Promise<import("../api/types").Dataset> {
+    return this.evals.datasets.createDataset(dataset);
+  }
+
+  /** A dataset with all its ACTIVE items; `version` gives the snapshot at that instant. */
+  getDataset(name: string, options?: import("../datasets").GetDatasetOptions): Promise<import("../datasets").DatasetClient> {
+    return this.evals.datasets.getDataset(name, options);
+  }
+
+  /** Every dataset of the project. */
+  getDatasets(options?: { pageSize?: number }): Promise<import("../api/types").Dataset[]> {
+    return this.evals.datasets.getDatasets(options);
+  }
+
+  /** Creates or (with `id`) updates a dataset item, validated against the dataset's schemas. */
+  createDatasetItem(item: import("../datasets").CreateDatasetItemInput): Promise<import("../datasets").DatasetItemClient> {
+    return this.evals.datasets.createDatasetItem(item);
+  }
+
+  /** Runs an experiment on local data (`data`), each item in its own trace. */
+  runExperiment<I extends import("../experiments").ExperimentItem, O>(
+    options: import("../experiments").ExperimentOptions<I, O>,
+  ): Promise<import("../experiments").ExperimentResult<I, O>> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runExperimentWithHost } = require("../experiments/experiment-runner") as typeof import("../experiments/experiment-runner");
+    return runExperimentWithHost(this.evals.host, options);
+  }
+
   // #endregion evals
 }
