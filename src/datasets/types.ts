@@ -1,5 +1,6 @@
 import type { Span } from "@opentelemetry/api";
 import type { LangfuseApi } from "../api/langfuse-api";
+import type { Langfuse } from "../client/langfuse";
 import type { ScoreManager, ScoreOptions, ScoreOutcome } from "../scores";
 
 /**
@@ -15,14 +16,8 @@ export interface RunObservation {
   scoreTrace(score: ScoreOptions): ScoreOutcome | void;
 }
 
-/**
- * The client as evaluators see it (`args.langfuse`). Structural, so this module does not import
- * the facade (which imports this module).
- */
-export interface EvaluatorClient {
-  readonly api: LangfuseApi;
-  flush(): Promise<unknown>;
-}
+/** The client as tasks and evaluators see it (`args.langfuse`): the full facade. */
+export type EvaluatorClient = Langfuse;
 
 /**
  * What datasets and experiments need from the client, so they can be built and tested without

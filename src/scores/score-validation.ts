@@ -66,7 +66,10 @@ export function validateScore(input: CreateScoreInput): ScoreValidationResult {
 
   const isNumber = typeof value === "number" && Number.isFinite(value);
   const isString = typeof value === "string";
-  switch (dataType) {
+  // A boolean with a contradicting type was reported above; one message is enough.
+  switch (typeof value === "boolean" ? "SKIP" : dataType) {
+    case "SKIP":
+      break;
     case "NUMERIC":
       if (!isNumber) issues.push({ path: "value", message: "must be a finite number for data type NUMERIC" });
       break;

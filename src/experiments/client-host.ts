@@ -1,0 +1,49 @@
+import type { Langfuse } from "../client/langfuse";
+import type { EvalsHost } from "../datasets/types";
+import { DatasetManager } from "../datasets/dataset-manager";
+import { ScoreManager } from "../scores/score-manager";
+import { isTraceSampled } from "../tracing/sampling";
+
+/** The evals side of one client: its score queue, dataset manager and experiment host. */
+export interface ClientEvals {
+  scores: ScoreManager;
+  datasets: DatasetManager;
+  host: EvalsHost;
+}
+
+/**
+ * Wires scores, datasets and experiments to a `Langfuse` client: scores follow the client's
+ * environment, sampling rate and flush settings (smaller batches and a shorter interval than
+ * spans, as both official SDKs do, so scores show up promptly); item traces are root
+ * observations of the client's tracer.
+ */
+export function createClientEvals(client: Langfuse): ClientEvals {
+  const config = client.config;
+  const scores = new ScoreManager({
+    api: client.api,
+    tracingEnabled: config.tracingEnabled,
+    ...(config.environment ? { environment: config.environment } : {}),
+    isTraceSampled: (traceId) => isTraceSampled(traceId, config.sampleRate),
+    flushAt: Math.min(config.flushAt, 15),
+    flushIntervalMs: Math.min(config.flushIntervalSeconds, 1) * 1000,
+    maxQueueSize: config.maxQueueSize,
+  });
+  client.registerFlushable(scores);
+  const host: EvalsHost = {
+    api: client.api,
+    scores,
+    client,
+    runInRootSpan(options, fn) {
+      // A fresh trace id without a parent span makes the observation the root of a new trace,
+      // even when called inside another observed function.
+      return Promise.resolve(
+        client.startAsCurrentObservation({ name: options.name, traceContext: { traceId: client.createTraceId() } }, (span) => {
+          if (options.attributes) span.otelSpan.setAttributes(options.attributes);
+          return fn(span);
+        }),
+      );
+    },
+    flush: () => client.flush(),
+  };
+  return { scores, datasets: new DatasetManager(host), host };
+}

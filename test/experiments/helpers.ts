@@ -1,0 +1,79 @@
+/**
+ * Shared helpers for the scores/datasets/experiments tests: real LocalApi stores on temp SQLite
+ * files, a fault-injecting wrapper over a real API (transient failures for retry tests) and a
+ * logger that records what the SDK warned about.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LangfuseApi } from "../../src/api/langfuse-api";
+import type * as T from "../../src/api/types";
+import { LocalApi, openLocalStore, type LocalStore } from "../../src/local";
+import type { ScoreLogger } from "../../src/scores";
+
+export interface TempStore {
+  dir: string;
+  dbPath: string;
+  store: LocalStore;
+  api: LocalApi;
+  close(): void;
+}
+
+export function tempStore(prefix = "lf-evals-"): TempStore {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dbPath = join(dir, "langfuse.db");
+  const store = openLocalStore(dbPath);
+  const api = new LocalApi(store);
+  return {
+    dir,
+    dbPath,
+    store,
+    api,
+    close() {
+      try {
+        store.close();
+      } catch {
+        /* already closed */
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export class RecordingLogger implements ScoreLogger {
+  readonly warnings: string[] = [];
+  readonly errors: string[] = [];
+  warn(m: string): void {
+    this.warnings.push(m);
+  }
+  error(m: string): void {
+    this.errors.push(m);
+  }
+}
+
+/** Passes ingestion batches to a real API, failing the first `failures` calls with `error`. */
+export function flakyIngestion(inner: LangfuseApi, failures: unknown[]): Pick<LangfuseApi, "ingestion"> & { calls: number } {
+  const state = {
+    calls: 0,
+    ingestion: {
+      batch: async (events: T.IngestionEvent[]): Promise<T.IngestionResult> => {
+        state.calls++;
+        const fault = failures.shift();
+        if (fault !== undefined) throw fault;
+        return inner.ingestion.batch(events);
+      },
+    },
+  };
+  return state;
+}
+
+/** Reads every page of a paginated list (bounded). */
+export async function allPages<X>(fetch: (page: number) => Promise<T.Paginated<X>>): Promise<X[]> {
+  const out: X[] = [];
+  for (let page = 1; page <= 1000; page++) {
+    const res = await fetch(page);
+    out.push(...res.data);
+    if (res.meta.totalPages <= page || res.data.length === 0) break;
+  }
+  return out;
+}

@@ -1,0 +1,145 @@
+import { createHash } from "node:crypto";
+import { LangfuseApiError } from "../../src/api/errors";
+import { ScoreManager } from "../../src/scores";
+import { isTraceSampled } from "../../src/tracing/sampling";
+import { allPages, flakyIngestion, RecordingLogger, tempStore, type TempStore } from "../experiments/helpers";
+
+const T1 = "0123456789abcdef0123456789abcdef";
+const OBS = "0123456789abcdef";
+
+describe("ScoreManager on the embedded store", () => {
+  let db: TempStore;
+  beforeEach(() => {
+    db = tempStore();
+  });
+  afterEach(() => db.close());
+
+  const scoresOf = (traceId: string) => allPages((page) => db.api.scores.list({ traceId, page, limit: 100 }));
+
+  it("delivers valid scores of every type on flush, with the server's stored values", async () => {
+    const log = new RecordingLogger();
+    const m = new ScoreManager({ api: db.api, environment: "ci", logger: log, flushAt: 100, flushIntervalMs: 60_000 });
+    expect(m.create({ name: "accuracy", value: 0.75, dataType: "NUMERIC", traceId: T1, observationId: OBS, comment: "close" }).status).toBe("queued");
+    expect(m.create({ name: "label", value: "good", dataType: "CATEGORICAL", traceId: T1 }).status).toBe("queued");
+    expect(m.create({ name: "pass", value: true, traceId: T1, metadata: { k: "v" } }).status).toBe("queued");
+    const report = await m.flush();
+    expect(report).toMatchObject({ name: "scores", delivered: 3, dropped: 0, failed: 0 });
+
+    const stored = await scoresOf(T1);
+    const byName = Object.fromEntries(stored.map((s) => [s.name, s]));
+    expect(byName.accuracy).toMatchObject({ value: 0.75, dataType: "NUMERIC", observationId: OBS, comment: "close", environment: "ci" });
+    expect(byName.label).toMatchObject({ dataType: "CATEGORICAL", stringValue: "good" });
+    expect(byName.pass).toMatchObject({ value: 1, dataType: "BOOLEAN", metadata: { k: "v" } });
+    expect(log.warnings).toEqual([]);
+  });
+
+  it("warns about an invalid score and sends nothing for it", async () => {
+    const log = new RecordingLogger();
+    const m = new ScoreManager({ api: db.api, logger: log });
+    const outcome = m.create({ name: "flag", value: 2, dataType: "BOOLEAN", traceId: T1 });
+    expect(outcome.status).toBe("invalid");
+    expect(log.warnings).toEqual([
+      'Invalid score "flag" not sent: value: must be a number equal to either 0 or 1 (or a boolean) for data type BOOLEAN',
+    ]);
+    expect(m.create({ name: "orphan", value: 1 } as never).status).toBe("invalid");
+    expect(m.invalid).toBe(2);
+    const report = await m.flush();
+    expect(report.delivered).toBe(0);
+    expect(await scoresOf(T1)).toHaveLength(0);
+  });
+
+  it("never throws, even for garbage input", () => {
+    const m = new ScoreManager({ api: db.api, logger: new RecordingLogger() });
+    expect(() => m.create(null as never)).not.toThrow();
+    expect(m.create(undefined as never).status).toBe("invalid");
+  });
+
+  it("does not send scores of traces dropped by sampling", async () => {
+    const rate = 0.5;
+    const ids = Array.from({ length: 40 }, (_, i) => createHash("sha256").update(String(i)).digest("hex").slice(0, 32));
+    const kept = ids.filter((id) => isTraceSampled(id, rate));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(ids.length);
+    const m = new ScoreManager({ api: db.api, isTraceSampled: (id) => isTraceSampled(id, rate), logger: new RecordingLogger() });
+    const outcomes = ids.map((traceId) => m.create({ name: "s", value: 1, traceId }).status);
+    expect(outcomes.filter((s) => s === "queued")).toHaveLength(kept.length);
+    expect(outcomes.filter((s) => s === "sampled-out")).toHaveLength(ids.length - kept.length);
+    expect((await m.flush()).delivered).toBe(kept.length);
+    const stored = await allPages((page) => db.api.scores.list({ name: "s", page, limit: 100 }));
+    expect(new Set(stored.map((s) => s.traceId))).toEqual(new Set(kept));
+  });
+
+  it("records nothing when tracing is disabled", async () => {
+    const m = new ScoreManager({ api: db.api, tracingEnabled: false });
+    expect(m.create({ name: "s", value: 1, traceId: T1 }).status).toBe("disabled");
+    expect((await m.flush()).delivered).toBe(0);
+  });
+
+  it("bounds the queue and counts drops in the flush report", async () => {
+    const log = new RecordingLogger();
+    const m = new ScoreManager({ api: db.api, maxQueueSize: 2, flushAt: 100, flushIntervalMs: 60_000, logger: log });
+    const statuses = [1, 2, 3].map((i) => m.create({ name: `s${i}`, value: i, traceId: T1 }).status);
+    expect(statuses).toEqual(["queued", "queued", "dropped"]);
+    const report = await m.flush();
+    expect(report).toMatchObject({ delivered: 2, dropped: 1 });
+    expect(report.errors[0]).toMatch(/queue full/);
+    // The counters are per flush.
+    expect(await m.flush()).toMatchObject({ delivered: 0, dropped: 0 });
+  });
+
+  it("sends in batches once flushAt scores wait, without an explicit flush", async () => {
+    const m = new ScoreManager({ api: db.api, flushAt: 5, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 5; i++) m.create({ name: "auto", value: i, traceId: T1 });
+    // The batch was started by the 5th score; flush only waits for it.
+    expect(m.queue.size).toBe(0);
+    expect((await m.flush()).delivered).toBe(5);
+  });
+
+  it("delivers scores added while a flush is already sending", async () => {
+    const m = new ScoreManager({ api: db.api, flushAt: 1000, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 150; i++) m.create({ name: "a", value: i, traceId: T1 });
+    const first = m.flush();
+    for (let i = 0; i < 30; i++) m.create({ name: "b", value: i, traceId: T1 });
+    const second = m.flush();
+    const [r1, r2] = await Promise.all([first, second]);
+    expect(r1.delivered + r2.delivered).toBe(180);
+    expect(await scoresOf(T1)).toHaveLength(180);
+  });
+
+  it("retries transient failures (network, 429, 5xx) and gives up on 4xx", async () => {
+    const log = new RecordingLogger();
+    const flaky = flakyIngestion(db.api, [new LangfuseApiError(503, "unavailable"), new LangfuseApiError(0, "socket hang up")]);
+    const m = new ScoreManager({ api: flaky, retryBaseMs: 1, maxRetries: 3, logger: log });
+    m.create({ name: "r", value: 1, traceId: T1 });
+    expect(await m.flush()).toMatchObject({ delivered: 1, failed: 0 });
+    expect(flaky.calls).toBe(3);
+
+    const bad = flakyIngestion(db.api, [new LangfuseApiError(400, "Invalid request data")]);
+    const m2 = new ScoreManager({ api: bad, retryBaseMs: 1, logger: log });
+    m2.create({ name: "r2", value: 1, traceId: T1 });
+    const report = await m2.flush();
+    expect(report).toMatchObject({ delivered: 0, failed: 1 });
+    expect(bad.calls).toBe(1);
+    expect(report.errors[0]).toContain("400 Invalid request data");
+  });
+
+  it("stops retrying after maxRetries and reports the batch as failed", async () => {
+    const log = new RecordingLogger();
+    const faults = Array.from({ length: 10 }, () => new LangfuseApiError(502, "bad gateway"));
+    const flaky = flakyIngestion(db.api, faults);
+    const m = new ScoreManager({ api: flaky, retryBaseMs: 1, maxRetries: 2, logger: log });
+    m.create({ name: "r", value: 1, traceId: T1 });
+    m.create({ name: "r", value: 2, traceId: T1 });
+    expect(await m.flush()).toMatchObject({ delivered: 0, failed: 2 });
+    expect(flaky.calls).toBe(3);
+    expect(log.errors[0]).toContain("sending 2 score(s) failed: 502 bad gateway");
+  });
+
+  it("drops scores after shutdown", async () => {
+    const log = new RecordingLogger();
+    const m = new ScoreManager({ api: db.api, logger: log });
+    m.create({ name: "before", value: 1, traceId: T1 });
+    expect((await m.shutdown()).delivered).toBe(1);
+    expect(m.create({ name: "after", value: 1, traceId: T1 }).status).toBe("dropped");
+  });
+});
