@@ -119,6 +119,26 @@ export abstract class LangfuseObservationBase<TAttributes extends LangfuseSpanAt
     return this;
   }
 
+  /** Scores this observation (validated, sampled with the trace, sent on flush). Never throws. */
+  score(score: import("../scores").ScoreOptions): import("../scores").ScoreOutcome {
+    try {
+      return this.client.scoreManager.scoreObservation(this, score);
+    } catch (err) {
+      logger.warnOnce("score-failed", `scoring failed: ${String(err)}`);
+      return { status: "dropped" };
+    }
+  }
+
+  /** Scores this observation's trace. Never throws. */
+  scoreTrace(score: import("../scores").ScoreOptions): import("../scores").ScoreOutcome {
+    try {
+      return this.client.scoreManager.scoreTrace(this, score);
+    } catch (err) {
+      logger.warnOnce("score-failed", `scoring failed: ${String(err)}`);
+      return { status: "dropped" };
+    }
+  }
+
   /** True while the span records (not ended, sampled, tracing on). */
   isRecording(): boolean {
     return this.otelSpan.isRecording();
