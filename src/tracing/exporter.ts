@@ -1,4 +1,4 @@
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OtlpJsonHttpExporter } from "./otlp-http-exporter";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { ResolvedConfig } from "../config/types";
 
@@ -21,7 +21,7 @@ export function langfuseHeaders(config: ResolvedConfig): Record<string, string> 
 
 /** OTLP/HTTP JSON exporter to `{baseUrl}/api/public/otel/v1/traces`. */
 export function createOtlpSpanExporter(config: ResolvedConfig): SpanExporter {
-  return new OTLPTraceExporter({
+  return new OtlpJsonHttpExporter({
     url: `${config.baseUrl}${OTLP_TRACES_PATH}`,
     headers: langfuseHeaders(config),
     timeoutMillis: Math.round(config.timeoutSeconds * 1000),

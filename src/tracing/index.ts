@@ -48,3 +48,5 @@ export {
 export { observe, getOriginalFunction } from "./observe";
 export type { ObserveOptions, ObserveConfig, DynamicObserveOptions } from "./observe";
 export { startObservation, startAsCurrentObservation } from "./free-functions";
+export { OtlpJsonHttpExporter } from "./otlp-http-exporter";
+export type { OtlpJsonHttpExporterOptions } from "./otlp-http-exporter";
