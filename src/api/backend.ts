@@ -1,15 +1,16 @@
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { LangfuseMode, ResolvedConfig } from "../config/types";
 import type { LangfuseApi } from "./langfuse-api";
-import { LangfuseError } from "../errors";
+import { HttpApi } from "./http/http-api";
+import { LocalApi } from "../local/local-api";
+import { LocalSpanExporter } from "../local/local-span-exporter";
+import { openLocalStore } from "../local/store";
 
 /**
  * Where a client's data goes. `createBackend` picks the implementation from the config:
  *  - http:  HttpApi against `config.baseUrl`; spans go over OTLP (built by src/tracing).
  *  - local: LocalApi on the embedded SQLite store at `config.localDbPath`, and a span exporter
  *           that writes through the ingestion mapping into the same store.
- *
- * PLACEHOLDER until the store/API helper lands the real implementation (same signature).
  */
 export interface Backend {
   readonly mode: LangfuseMode;
@@ -22,17 +23,37 @@ export interface Backend {
   shutdown(): Promise<void>;
 }
 
+/** Throws a LangfuseError("CONFIG") when the local store cannot be opened. */
 export function createBackend(config: ResolvedConfig): Backend {
-  const unavailable = new Proxy({} as LangfuseApi, {
-    get() {
-      throw new LangfuseError("CONFIG", "The Langfuse API backend is not available yet in this build");
-    },
-  });
+  if (config.mode === "http") {
+    const api = new HttpApi({
+      baseUrl: config.baseUrl,
+      publicKey: config.publicKey ?? "",
+      secretKey: config.secretKey ?? "",
+      timeoutSeconds: config.timeoutSeconds,
+      sdkName: config.sdkName,
+      sdkVersion: config.sdkVersion,
+      additionalHeaders: config.additionalHeaders,
+    });
+    return {
+      mode: "http",
+      api,
+      createSpanExporter: () => undefined,
+      describe: () => `Langfuse: sending to ${config.baseUrl}`,
+      // fetch keeps no state of ours to release.
+      shutdown: async () => undefined,
+    };
+  }
+  const store = openLocalStore(config.localDbPath);
+  const api = new LocalApi(store);
   return {
-    mode: config.mode,
-    api: unavailable,
-    createSpanExporter: () => undefined,
-    describe: () => (config.mode === "http" ? `Langfuse: sending to ${config.baseUrl}` : "Langfuse: no keys set, spans are not exported"),
-    shutdown: async () => undefined,
+    mode: "local",
+    api,
+    createSpanExporter: () => new LocalSpanExporter(store),
+    describe: () =>
+      store.path === ":memory:"
+        ? "Langfuse: no keys set, recording to an in-memory embedded store (lost at exit)"
+        : `Langfuse: no keys set, recording to embedded store ${config.localDbPath} (browse it with: npx langfuse-decorators serve)`,
+    shutdown: async () => store.close(),
   };
 }

@@ -1,0 +1,233 @@
+import { LangfuseApiError } from "../errors";
+import type { LangfuseApi } from "../langfuse-api";
+import type * as T from "../types";
+import { DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, retryDelayMs, type RetryPolicy } from "./retry-policy";
+
+export interface HttpApiOptions {
+  /** e.g. https://cloud.langfuse.com or http://127.0.0.1:3000 (trailing slashes are ignored). */
+  baseUrl: string;
+  publicKey: string;
+  secretKey: string;
+  /** Per attempt. */
+  timeoutSeconds: number;
+  /** Retries after the first attempt on network errors, 408, 429 and 5xx. Default 3. */
+  maxRetries?: number;
+  /** First backoff step in ms (doubles per retry, with jitter). Default 300. */
+  retryBaseDelayMs?: number;
+  /** Cap of one wait, Retry-After included. Default 30,000. */
+  retryMaxDelayMs?: number;
+  sdkName?: string;
+  sdkVersion?: string;
+  additionalHeaders?: Record<string, string>;
+  /** A fetch implementation (default: the global one). */
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | boolean | string[] | undefined | null>;
+
+interface RequestSpec {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  path: string;
+  query?: Query;
+  body?: unknown;
+}
+
+const enc = encodeURIComponent;
+const MAX_ERROR_BODY_CHARS = 2000;
+
+function queryString(query: Query | undefined): string {
+  if (!query) return "";
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null) continue;
+    if (Array.isArray(v)) for (const item of v) params.append(k, String(item));
+    else params.append(k, String(v));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : "";
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `LangfuseApi` over HTTP (fetch) against Langfuse Cloud, a self-hosted Langfuse or the local
+ * server. Basic auth, SDK headers, a timeout per attempt, bounded retries with backoff and
+ * jitter (honouring Retry-After), and `LangfuseApiError` for every failure. The secret key is
+ * only ever placed in the Authorization header; it is scrubbed from anything an error carries.
+ */
+export class HttpApi implements LangfuseApi {
+  private readonly baseUrl: string;
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+  private readonly retry: RetryPolicy;
+  private readonly fetchImpl: typeof fetch;
+  private readonly secretKey: string;
+
+  constructor(options: HttpApiOptions) {
+    if (!options || typeof options.baseUrl !== "string" || !/^https?:\/\//.test(options.baseUrl))
+      throw new LangfuseApiError(0, "HttpApi needs a baseUrl starting with http:// or https://");
+    if (!options.publicKey || !options.secretKey) throw new LangfuseApiError(0, "HttpApi needs a publicKey and a secretKey");
+    if (!(options.timeoutSeconds > 0)) throw new LangfuseApiError(0, "HttpApi needs a positive timeoutSeconds");
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.secretKey = options.secretKey;
+    this.timeoutMs = options.timeoutSeconds * 1000;
+    this.retry = {
+      maxRetries: Math.max(0, Math.floor(options.maxRetries ?? DEFAULT_RETRY_POLICY.maxRetries)),
+      baseDelayMs: options.retryBaseDelayMs ?? DEFAULT_RETRY_POLICY.baseDelayMs,
+      maxDelayMs: options.retryMaxDelayMs ?? DEFAULT_RETRY_POLICY.maxDelayMs,
+    };
+    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    this.headers = {
+      ...(options.additionalHeaders ?? {}),
+      Authorization: `Basic ${Buffer.from(`${options.publicKey}:${options.secretKey}`).toString("base64")}`,
+      "x-langfuse-sdk-name": options.sdkName ?? "langfuse-decorators",
+      "x-langfuse-sdk-version": options.sdkVersion ?? "0.0.0",
+      "x-langfuse-public-key": options.publicKey,
+      Accept: "application/json",
+    };
+  }
+
+  private scrub(text: string): string {
+    return this.secretKey ? text.split(this.secretKey).join("***") : text;
+  }
+
+  private async attempt(spec: RequestSpec, url: string): Promise<{ response?: Response; error?: LangfuseApiError; retryAfterMs?: number }> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    try {
+      const response = await this.fetchImpl(url, {
+        method: spec.method,
+        headers: spec.body === undefined ? this.headers : { ...this.headers, "Content-Type": "application/json" },
+        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        signal: controller.signal,
+      });
+      if (response.ok) return { response };
+      const text = this.scrub(await response.text().catch(() => ""));
+      let body: unknown = text.slice(0, MAX_ERROR_BODY_CHARS);
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON: keep the (truncated) text
+      }
+      const serverMessage =
+        typeof body === "object" && body !== null && typeof (body as { message?: unknown }).message === "string"
+          ? (body as { message: string }).message
+          : typeof body === "string" && body
+            ? body.slice(0, 200)
+            : response.statusText;
+      const requestId = response.headers.get("x-request-id") ?? response.headers.get("x-amzn-requestid") ?? undefined;
+      return {
+        error: new LangfuseApiError(response.status, `${spec.method} ${spec.path} failed with ${response.status}: ${serverMessage}`, body, { requestId }),
+        retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+      };
+    } catch (err) {
+      const timedOut = controller.signal.aborted;
+      const reason = timedOut ? `timed out after ${this.timeoutMs / 1000}s` : this.scrub((err as Error)?.message ?? String(err));
+      return {
+        error: new LangfuseApiError(timedOut ? 408 : 0, `${spec.method} ${spec.path} ${timedOut ? reason : `network error: ${reason}`}`,
+          { message: reason, error: timedOut ? "TimeoutError" : "NetworkError" }),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async request<R>(spec: RequestSpec): Promise<R> {
+    const url = `${this.baseUrl}${spec.path}${queryString(spec.query)}`;
+    let lastError: LangfuseApiError | undefined;
+    let lastRetryAfterMs: number | undefined;
+    for (let attempt = 0; attempt <= this.retry.maxRetries; attempt++) {
+      if (attempt > 0) await sleep(retryDelayMs(this.retry, attempt - 1, lastRetryAfterMs));
+      const { response, error, retryAfterMs } = await this.attempt(spec, url);
+      if (response) {
+        if (response.status === 204) return undefined as R;
+        const text = await response.text();
+        if (!text) return undefined as R;
+        try {
+          return JSON.parse(text) as R;
+        } catch (err) {
+          throw new LangfuseApiError(response.status, `${spec.method} ${spec.path} returned a body that is not JSON`, text.slice(0, MAX_ERROR_BODY_CHARS), { cause: err });
+        }
+      }
+      lastError = error!;
+      lastRetryAfterMs = retryAfterMs;
+      const retryable = lastError.status === 0 || isRetryableStatus(lastError.status);
+      if (!retryable) break;
+    }
+    throw lastError!;
+  }
+
+  readonly prompts: LangfuseApi["prompts"] = {
+    create: (body) => this.request({ method: "POST", path: "/api/public/v2/prompts", body }),
+    get: (name, query) =>
+      this.request({ method: "GET", path: `/api/public/v2/prompts/${enc(name)}`, query: { version: query?.version, label: query?.label } }),
+    list: (query) => this.request({ method: "GET", path: "/api/public/v2/prompts", query: query as Query }),
+    updateLabels: (name, version, newLabels) =>
+      this.request({ method: "PATCH", path: `/api/public/v2/prompts/${enc(name)}/versions/${enc(String(version))}`, body: { newLabels } }),
+    delete: async (name, query) => {
+      await this.request({ method: "DELETE", path: `/api/public/v2/prompts/${enc(name)}`, query: { version: query?.version, label: query?.label } });
+    },
+  };
+
+  readonly datasets: LangfuseApi["datasets"] = {
+    create: (body) => this.request({ method: "POST", path: "/api/public/v2/datasets", body }),
+    get: (name) => this.request({ method: "GET", path: `/api/public/v2/datasets/${enc(name)}` }),
+    list: (query) => this.request({ method: "GET", path: "/api/public/v2/datasets", query: query as Query }),
+    listRuns: (name, query) => this.request({ method: "GET", path: `/api/public/datasets/${enc(name)}/runs`, query: query as Query }),
+    getRun: (name, run) => this.request({ method: "GET", path: `/api/public/datasets/${enc(name)}/runs/${enc(run)}` }),
+  };
+
+  readonly datasetItems: LangfuseApi["datasetItems"] = {
+    upsert: (body) => this.request({ method: "POST", path: "/api/public/dataset-items", body }),
+    get: (id) => this.request({ method: "GET", path: `/api/public/dataset-items/${enc(id)}` }),
+    list: (query) => this.request({ method: "GET", path: "/api/public/dataset-items", query: query as Query }),
+    delete: async (id) => {
+      await this.request({ method: "DELETE", path: `/api/public/dataset-items/${enc(id)}` });
+    },
+  };
+
+  readonly datasetRunItems: LangfuseApi["datasetRunItems"] = {
+    create: (body) => this.request({ method: "POST", path: "/api/public/dataset-run-items", body }),
+    list: (query) => this.request({ method: "GET", path: "/api/public/dataset-run-items", query: query as unknown as Query }),
+  };
+
+  readonly scores: LangfuseApi["scores"] = {
+    create: (body) => this.request({ method: "POST", path: "/api/public/scores", body }),
+    list: (query) => this.request({ method: "GET", path: "/api/public/v2/scores", query: query as Query }),
+    get: (id) => this.request({ method: "GET", path: `/api/public/v2/scores/${enc(id)}` }),
+    delete: async (id) => {
+      await this.request({ method: "DELETE", path: `/api/public/scores/${enc(id)}` });
+    },
+  };
+
+  readonly ingestion: LangfuseApi["ingestion"] = {
+    batch: (events) => this.request({ method: "POST", path: "/api/public/ingestion", body: { batch: events } }),
+  };
+
+  readonly media: LangfuseApi["media"] = {
+    create: (body) => this.request({ method: "POST", path: "/api/public/media", body }),
+    patch: async (id, body) => {
+      await this.request({ method: "PATCH", path: `/api/public/media/${enc(id)}`, body });
+    },
+    get: (id) => this.request({ method: "GET", path: `/api/public/media/${enc(id)}` }),
+  };
+
+  readonly traces: LangfuseApi["traces"] = {
+    get: (id) => this.request({ method: "GET", path: `/api/public/traces/${enc(id)}` }),
+    list: (query) => this.request({ method: "GET", path: "/api/public/traces", query: query as Query }),
+  };
+
+  readonly observations: LangfuseApi["observations"] = {
+    get: (id) => this.request({ method: "GET", path: `/api/public/observations/${enc(id)}` }),
+    list: (query) => this.request({ method: "GET", path: "/api/public/observations", query: query as Query }),
+  };
+
+  readonly sessions: LangfuseApi["sessions"] = {
+    get: (id) => this.request({ method: "GET", path: `/api/public/sessions/${enc(id)}` }),
+    list: (query) => this.request({ method: "GET", path: "/api/public/sessions", query: query as Query }),
+  };
+
+  health(): Promise<T.HealthResponse> {
+    return this.request({ method: "GET", path: "/api/public/health" });
+  }
+}
