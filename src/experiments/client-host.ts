@@ -27,6 +27,8 @@ export function createClientEvals(client: Langfuse): ClientEvals {
     flushAt: Math.min(config.flushAt, 15),
     flushIntervalMs: Math.min(config.flushIntervalSeconds, 1) * 1000,
     maxQueueSize: config.maxQueueSize,
+    // The HTTP API already retries each request with backoff; one more round covers 207 partial failures.
+    maxRetries: 1,
   });
   client.registerFlushable(scores);
   const host: EvalsHost = {

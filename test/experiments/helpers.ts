@@ -77,3 +77,34 @@ export async function allPages<X>(fetch: (page: number) => Promise<T.Paginated<X
   }
   return out;
 }
+
+import { HttpApi } from "../../src/api/http";
+import { startServer, type RunningServer } from "../../src/server";
+
+/** A LangfuseApi on a fresh store: LocalApi directly, or HttpApi against the local server over 127.0.0.1. */
+export interface ApiUnderTest {
+  api: LangfuseApi;
+  server?: RunningServer;
+  close(): Promise<void>;
+}
+
+export type BackendKind = "local" | "http";
+export const BACKENDS: BackendKind[] = ["local", "http"];
+
+export async function openApi(kind: BackendKind): Promise<ApiUnderTest> {
+  if (kind === "local") {
+    const db = tempStore();
+    return { api: db.api, close: async () => db.close() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), "lf-evals-http-"));
+  const server = await startServer({ host: "127.0.0.1", port: 0, dbPath: join(dir, "langfuse.db"), publicKey: "pk-lf-test", secretKey: "sk-lf-test", env: {} });
+  const api = new HttpApi({ baseUrl: server.url, publicKey: server.publicKey, secretKey: server.secretKey, timeoutSeconds: 10, maxRetries: 0 });
+  return {
+    api,
+    server,
+    close: async () => {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
