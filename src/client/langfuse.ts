@@ -229,9 +229,30 @@ export class Langfuse {
     if (this.promptManagerState === undefined) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { PromptManager } = require("../prompts/prompt-manager") as typeof import("../prompts/prompt-manager");
-      this.promptManagerState = new PromptManager({ api: this.api, defaultCacheTtlSeconds: this.config.promptCacheDefaultTtlSeconds });
+      this.promptManagerState = new PromptManager({ api: this.promptApi(), defaultCacheTtlSeconds: this.config.promptCacheDefaultTtlSeconds });
     }
     return this.promptManagerState;
+  }
+
+  /**
+   * In http mode prompts use their own HttpApi with transport retries off: getPrompt's
+   * `maxRetries` / `fetchTimeoutMs` then mean exactly what they say (otherwise each of its
+   * attempts would retry again inside HttpApi, and a fallback would take many seconds).
+   */
+  private promptApi(): LangfuseApi {
+    if (this.config.mode !== "http") return this.api;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { HttpApi } = require("../api/http/http-api") as typeof import("../api/http/http-api");
+    return new HttpApi({
+      baseUrl: this.config.baseUrl,
+      publicKey: this.config.publicKey ?? "",
+      secretKey: this.config.secretKey ?? "",
+      timeoutSeconds: this.config.timeoutSeconds,
+      sdkName: this.config.sdkName,
+      sdkVersion: this.config.sdkVersion,
+      additionalHeaders: this.config.additionalHeaders,
+      maxRetries: 0,
+    });
   }
 
   /** Creates a prompt, or a new version of an existing name (`a/b/c` names make folders). */

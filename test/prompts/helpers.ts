@@ -111,3 +111,34 @@ export async function localFixture(): Promise<ApiFixture> {
     },
   };
 }
+
+/**
+ * HttpApi against the real local server on 127.0.0.1:0. Transport retries are off: the
+ * PromptManager owns retries for prompt fetches (as the Langfuse client wires it).
+ */
+export async function httpFixture(): Promise<ApiFixture & { url: string; publicKey: string; secretKey: string; dbPath: string }> {
+  // Imported lazily so local-only test files do not load fastify.
+  const { startServer } = await import("../../src/server");
+  const { HttpApi } = await import("../../src/api/http");
+  const tmp = tempDir();
+  const dbPath = join(tmp.dir, "server.db");
+  const server = await startServer({ host: "127.0.0.1", port: 0, dbPath, publicKey: "pk-lf-test", secretKey: "sk-lf-test" });
+  const api = new HttpApi({ baseUrl: server.url, publicKey: server.publicKey, secretKey: server.secretKey, timeoutSeconds: 5, maxRetries: 0 });
+  let down = false;
+  return {
+    api,
+    url: server.url,
+    publicKey: server.publicKey,
+    secretKey: server.secretKey,
+    dbPath,
+    takeDown: async () => {
+      if (!down) await server.close();
+      down = true;
+    },
+    close: async () => {
+      if (!down) await server.close();
+      down = true;
+      tmp.remove();
+    },
+  };
+}
