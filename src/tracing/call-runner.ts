@@ -135,11 +135,16 @@ function handleThenable<R>(span: Span, ctx: Context, result: R, o: CallOptions):
     return result;
   }
   // Other thenables may be lazy (query builders run on then()), so call then() exactly once
-  // and return the resulting promise.
-  return (result as unknown as PromiseLike<unknown>).then(onOk, (err: unknown) => {
-    recordError(span, err);
-    if (o.endOnExit) safeEnd(span);
-    throw err;
+  // and hand back a real promise (their then() may not even return one).
+  return new Promise<unknown>((resolve, reject) => {
+    (result as unknown as PromiseLike<unknown>).then(
+      (v) => resolve(onOk(v)),
+      (err: unknown) => {
+        recordError(span, err);
+        if (o.endOnExit) safeEnd(span);
+        reject(err);
+      },
+    );
   }) as unknown as R;
 }
 
