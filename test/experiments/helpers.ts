@@ -108,3 +108,48 @@ export async function openApi(kind: BackendKind): Promise<ApiUnderTest> {
     },
   };
 }
+
+import Database from "better-sqlite3";
+import { Langfuse } from "../../src/client/langfuse";
+
+/** A real client on a fresh store: embedded (local mode) or over HTTP+OTLP to the local server. */
+export interface ClientUnderTest {
+  langfuse: Langfuse;
+  dbPath: string;
+  server?: RunningServer;
+  /** What the ingestion mapping stored for the observation's `langfuse.experiment.*` attributes. */
+  experimentColumn(observationId: string): Record<string, unknown> | null;
+  close(): Promise<void>;
+}
+
+export async function openClient(kind: BackendKind, options: { environment?: string; sampleRate?: number } = {}): Promise<ClientUnderTest> {
+  const dir = mkdtempSync(join(tmpdir(), `lf-evals-${kind}-`));
+  const dbPath = join(dir, "langfuse.db");
+  let server: RunningServer | undefined;
+  let langfuse: Langfuse;
+  if (kind === "local") {
+    langfuse = new Langfuse({ localDbPath: dbPath, ...options });
+  } else {
+    server = await startServer({ host: "127.0.0.1", port: 0, dbPath, publicKey: "pk-lf-test", secretKey: "sk-lf-test", env: {} });
+    langfuse = new Langfuse({ publicKey: server.publicKey, secretKey: server.secretKey, baseUrl: server.url, ...options });
+  }
+  return {
+    langfuse,
+    dbPath,
+    ...(server ? { server } : {}),
+    experimentColumn(observationId) {
+      const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+      try {
+        const row = db.prepare("SELECT experiment FROM observations WHERE id = ?").get(observationId) as { experiment: string | null } | undefined;
+        return row?.experiment ? (JSON.parse(row.experiment) as Record<string, unknown>) : null;
+      } finally {
+        db.close();
+      }
+    },
+    async close() {
+      await langfuse.shutdown();
+      if (server) await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
