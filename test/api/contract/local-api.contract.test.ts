@@ -1,0 +1,4 @@
+import { describeApiContract } from "./api-contract";
+import { localTarget } from "./targets";
+
+describeApiContract("LocalApi on a file store", localTarget);
