@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type { Langfuse } from "../client/langfuse";
 import type { EvalsHost } from "../datasets/types";
 import { DatasetManager } from "../datasets/dataset-manager";
@@ -36,13 +37,15 @@ export function createClientEvals(client: Langfuse): ClientEvals {
     scores,
     client,
     runInRootSpan(options, fn) {
-      // A fresh trace id without a parent span makes the observation the root of a new trace,
-      // even when called inside another observed function.
+      // Starting from the empty root context makes the observation the parentless root of a
+      // new trace, even when called inside another observed function.
       return Promise.resolve(
-        client.startAsCurrentObservation({ name: options.name, traceContext: { traceId: client.createTraceId() } }, (span) => {
-          if (options.attributes) span.otelSpan.setAttributes(options.attributes);
-          return fn(span);
-        }),
+        context.with(ROOT_CONTEXT, () =>
+          client.startAsCurrentObservation({ name: options.name }, (span) => {
+            if (options.attributes) span.otelSpan.setAttributes(options.attributes);
+            return fn(span);
+          }),
+        ),
       );
     },
     flush: () => client.flush(),
