@@ -2,3 +2,4 @@
 export {};
 export * from "./observe.decorator";
 export { getObserveOptions, isObserved, OBSERVE_OPTIONS_METADATA } from "./metadata";
+export * from "./prompt.decorator";

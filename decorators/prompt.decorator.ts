@@ -20,8 +20,8 @@
 import "../src/client"; // installs the default-client resolver
 import { getClient } from "../src/client/get-client";
 import { LANGFUSE_CLIENT, LANGFUSE_PROMPT_REF_TRANSFORM } from "../src/di/tokens";
+import type { Prompt as WirePrompt } from "../src/api/types";
 import { LangfuseError, LangfuseValidationError } from "../src/errors";
-import type { PromptClient } from "../src/prompts/prompt-clients";
 import { PromptRef, type PromptRefOptions, type PromptSource, validatePromptRef } from "../src/prompts/prompt-ref";
 
 /** reflect-metadata key listing the `@Prompt` injections of a class (on the constructor). */
@@ -64,6 +64,12 @@ const R = Reflect as ReflectWithMetadata;
 // tsyringe reads constructor-parameter tokens from this reflect-metadata key (what its own
 // `@inject` / `@injectWithTransform` write). Writing it here keeps tsyringe out of decorators/.
 const TSYRINGE_PARAM_TOKENS = "injectionTokens";
+
+/**
+ * As a type, `Prompt` stays the API's prompt object (`TextPrompt | ChatPrompt`), so the package
+ * can export the decorator and the wire type under the one name.
+ */
+export type Prompt = WirePrompt;
 
 export function Prompt(name: string, options?: PromptRefOptions): PromptDecorator {
   validatePromptRef(name, options);
@@ -146,6 +152,3 @@ function recordInjection(ctor: Function, injection: PromptInjection): void {
   const list = (R.getOwnMetadata(PROMPT_INJECTIONS_METADATA, ctor) as PromptInjection[] | undefined) ?? [];
   R.defineMetadata(PROMPT_INJECTIONS_METADATA, [...list, injection], ctor);
 }
-
-export { PromptRef, type PromptRefOptions };
-export type { PromptClient };

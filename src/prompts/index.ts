@@ -26,3 +26,5 @@ export type {
   UpdatePromptOptions,
   DeletePromptOptions,
 } from "./types";
+export { PromptRef, linkPromptToActiveGeneration } from "./prompt-ref";
+export type { PromptRefOptions, PromptSource, CompiledPrompt } from "./prompt-ref";

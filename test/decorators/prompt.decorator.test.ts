@@ -7,7 +7,8 @@ import "reflect-metadata";
 import { join } from "node:path";
 import { Langfuse, LangfuseValidationError, Observe } from "../../src";
 import { ChatPromptClient, TextPromptClient } from "../../src/prompts";
-import { Prompt, PromptRef, getPromptInjections } from "../../decorators/prompt.decorator";
+import { Prompt, getPromptInjections } from "../../decorators/prompt.decorator";
+import { PromptRef } from "../../src/prompts";
 import { tempDir } from "../prompts/helpers";
 
 describe("@Prompt on fields (no container)", () => {

@@ -8,7 +8,8 @@ import { container as globalContainer, injectable } from "tsyringe";
 import { Langfuse, Observe } from "../../src";
 import { LANGFUSE_CLIENT, LANGFUSE_PROMPT_REF_TRANSFORM, registerLangfuse, resolveLangfuse } from "../../src/di";
 import type { ChatPromptClient, TextPromptClient } from "../../src/prompts";
-import { Prompt, PromptRef, getPromptInjections } from "../../decorators/prompt.decorator";
+import { Prompt, getPromptInjections } from "../../decorators/prompt.decorator";
+import { PromptRef } from "../../src/prompts";
 import { tempDir } from "../prompts/helpers";
 
 @injectable()
