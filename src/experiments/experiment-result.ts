@@ -115,13 +115,18 @@ export class ExperimentResult<I extends ExperimentItem = ExperimentItem, O = unk
     const summaries = this.scoreSummaries();
     if (summaries.length) {
       lines.push("", "Scores:");
-      lines.push(...table(["score", "n", "mean", "min", "max"], summaries.map((s) => [
+      // Categorical scores get a "values" column (value×count) instead of numbers.
+      const hasCategories = summaries.some((s) => s.categories);
+      const header = ["score", "n", "mean", "min", "max", ...(hasCategories ? ["values"] : [])];
+      const rows = summaries.map((s) => [
         s.name,
         String(s.count),
-        s.mean === undefined ? categories(s.categories) : fmt(s.mean),
-        s.min === undefined ? "" : fmt(s.min),
-        s.max === undefined ? "" : fmt(s.max),
-      ])).map((l) => `  ${l}`));
+        s.mean === undefined ? "-" : fmt(s.mean),
+        s.min === undefined ? "-" : fmt(s.min),
+        s.max === undefined ? "-" : fmt(s.max),
+        ...(hasCategories ? [categories(s.categories)] : []),
+      ]);
+      lines.push(...table(header, rows, hasCategories).map((l) => `  ${l}`));
     }
 
     if (this.runEvaluations.length) {
@@ -179,15 +184,17 @@ function formatItem(r: ExperimentItemResult<ExperimentItem, unknown>): string[] 
   return out;
 }
 
-function table(header: string[], rows: string[][]): string[] {
+/** Text columns (the first, and the last when `lastIsText`) align left, numbers right. */
+function table(header: string[], rows: string[][], lastIsText = false): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const left = (i: number) => i === 0 || (lastIsText && i === header.length - 1);
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
+    cells.map((c, i) => (left(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)];
 }
 
 function categories(cats: Record<string, number> | undefined): string {
-  if (!cats) return "";
+  if (!cats) return "-";
   return Object.entries(cats).map(([k, v]) => `${short(k, 20)}×${v}`).join(" ");
 }
 
