@@ -1,0 +1,81 @@
+import { LocalApi, openLocalStore, ingestSpans, type LocalStore } from "../../../src/local";
+import { compilePattern } from "../../../src/local/ingest/prices";
+import { MODEL_PRICE_TABLE } from "../../../src/local/ingest/model-prices-data";
+import { span, spanId } from "./span-fixtures";
+
+let store: LocalStore;
+let api: LocalApi;
+beforeEach(() => {
+  store = openLocalStore(":memory:");
+  api = new LocalApi(store);
+});
+afterEach(() => store.close());
+
+const traceId = (n: number) => n.toString(16).padStart(32, "a");
+const T0 = Date.parse("2026-03-01T10:00:00.000Z");
+
+describe("ingestSpans", () => {
+  test("a child arriving before its root (separate batches) still yields the root's name, IO and timestamp", async () => {
+    const tid = traceId(1);
+    const root = spanId();
+    ingestSpans(store, [span({ "langfuse.observation.input": "child-in" }, { traceId: tid, parentSpanId: root, startTimeMs: T0 + 10, name: "child" })]);
+    let t = await api.traces.get(tid);
+    expect(t.name).toBeNull();
+    expect(t.timestamp).toBe(new Date(T0 + 10).toISOString());
+    ingestSpans(store, [span({ "langfuse.observation.input": '{"q":1}', "langfuse.observation.output": "ans" }, { traceId: tid, spanId: root, parentSpanId: undefined, startTimeMs: T0, name: "root" })]);
+    t = await api.traces.get(tid);
+    expect(t).toMatchObject({ name: "root", input: { q: 1 }, output: "ans", timestamp: new Date(T0).toISOString() });
+    expect(t.observations.map((o) => o.name).sort()).toEqual(["child", "root"]);
+  });
+
+  test("explicit trace attributes from a child are not overridden by a later root's fallbacks", async () => {
+    const tid = traceId(2);
+    const root = spanId();
+    ingestSpans(store, [span({ "langfuse.trace.name": "explicit", "langfuse.trace.output": "final" }, { traceId: tid, parentSpanId: root })]);
+    ingestSpans(store, [span({ "langfuse.observation.output": "root-out" }, { traceId: tid, spanId: root, parentSpanId: undefined, name: "root" })]);
+    expect(await api.traces.get(tid)).toMatchObject({ name: "explicit", output: "final" });
+  });
+
+  test("tags are unioned and metadata merged across batches; user/session kept", async () => {
+    const tid = traceId(3);
+    ingestSpans(store, [span({ "langfuse.trace.tags": ["a"], "langfuse.trace.metadata.k1": "v1", "user.id": "u1" } as never, { traceId: tid, parentSpanId: undefined })]);
+    ingestSpans(store, [span({ "langfuse.trace.tags": ["b", "a"], "langfuse.trace.metadata.k2": "2", "session.id": "s1" } as never, { traceId: tid })]);
+    const t = await api.traces.get(tid);
+    expect([...t.tags].sort()).toEqual(["a", "b"]);
+    expect(t).toMatchObject({ userId: "u1", sessionId: "s1" });
+    expect(t.metadata).toMatchObject({ k1: "v1", k2: 2 });
+  });
+
+  test("a generation links to the stored prompt by name and version", async () => {
+    const prompt = await api.prompts.create({ name: "greeter", prompt: "hi" });
+    const id = spanId();
+    ingestSpans(store, [
+      span(
+        { "langfuse.observation.type": "generation", "langfuse.observation.prompt.name": "greeter", "langfuse.observation.prompt.version": 1 },
+        { traceId: traceId(4), spanId: id },
+      ),
+    ]);
+    expect(await api.observations.get(id)).toMatchObject({ promptId: prompt.id, promptName: "greeter", promptVersion: 1 });
+  });
+
+  test("a re-sent span replaces its observation (upsert by span id)", async () => {
+    const id = spanId();
+    ingestSpans(store, [span({ "langfuse.observation.output": "first" }, { traceId: traceId(5), spanId: id })]);
+    ingestSpans(store, [span({ "langfuse.observation.output": "second" }, { traceId: traceId(5), spanId: id })]);
+    const list = await api.observations.list({ traceId: traceId(5) });
+    expect(list.data.map((o) => o.output)).toEqual(["second"]);
+  });
+
+  test("an empty batch is a no-op; counts report observations and distinct traces", () => {
+    expect(ingestSpans(store, [])).toEqual({ observations: 0, traces: 0 });
+    const res = ingestSpans(store, [span({}, { traceId: traceId(6) }), span({}, { traceId: traceId(6) }), span({}, { traceId: traceId(7) })]);
+    expect(res).toEqual({ observations: 3, traces: 2 });
+  });
+
+  test("every pattern of the price table compiles once (?i) is turned into the i flag", () => {
+    const table = MODEL_PRICE_TABLE as { matchPattern: string }[];
+    expect(table.length).toBeGreaterThan(100);
+    for (const m of table) expect(() => compilePattern(m.matchPattern)).not.toThrow();
+    expect(compilePattern("(?i)^(openai/)?(gpt-4o)$").test("OpenAI/GPT-4o")).toBe(true);
+  });
+});
