@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { createBackend } from "../../src/api/backend";
+import { HttpApi } from "../../src/api/http";
+import type { ResolvedConfig } from "../../src/config/types";
+import { LocalApi } from "../../src/local";
+
+function config(over: Partial<ResolvedConfig>): ResolvedConfig {
+  return {
+    mode: "local",
+    publicKey: undefined,
+    secretKey: undefined,
+    baseUrl: "https://cloud.langfuse.com",
+    localDbPath: ":memory:",
+    tracingEnabled: true,
+    environment: undefined,
+    release: undefined,
+    sampleRate: 1,
+    flushAt: 512,
+    flushIntervalSeconds: 1,
+    timeoutSeconds: 5,
+    maxQueueSize: 10_000,
+    ioCaptureEnabled: true,
+    debug: false,
+    promptCacheDefaultTtlSeconds: 60,
+    maxFieldChars: 100_000,
+    additionalHeaders: {},
+    sdkName: "langfuse-decorators",
+    sdkVersion: "0.1.0",
+    ...over,
+  };
+}
+
+describe("createBackend", () => {
+  test("local mode: embedded store at the configured path, exporter writes into it, one describe line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lfd-backend-"));
+    const dbPath = join(dir, ".langfuse", "langfuse.db");
+    try {
+      const backend = createBackend(config({ localDbPath: dbPath }));
+      expect(backend.mode).toBe("local");
+      expect(backend.api).toBeInstanceOf(LocalApi);
+      expect(backend.describe()).toContain(dbPath);
+      expect(backend.describe()).not.toContain("\n");
+      const exporter = backend.createSpanExporter()!;
+      const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+      const span = provider.getTracer("langfuse-sdk").startSpan("hello");
+      span.end();
+      await provider.forceFlush();
+      expect((await backend.api.traces.get(span.spanContext().traceId)).name).toBe("hello");
+      await backend.shutdown();
+      await backend.shutdown();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("local mode with :memory: says the data is not kept", async () => {
+    const backend = createBackend(config({}));
+    expect(backend.describe()).toMatch(/in-memory/);
+    await backend.shutdown();
+  });
+
+  test("http mode: HttpApi against the base URL, no exporter (OTLP is built by tracing), secret not described", async () => {
+    const backend = createBackend(config({ mode: "http", publicKey: "pk-lf-1", secretKey: "sk-lf-secret", baseUrl: "http://127.0.0.1:9" }));
+    expect(backend.mode).toBe("http");
+    expect(backend.api).toBeInstanceOf(HttpApi);
+    expect(backend.createSpanExporter()).toBeUndefined();
+    expect(backend.describe()).toBe("Langfuse: sending to http://127.0.0.1:9");
+    await backend.shutdown();
+  });
+});

@@ -1,0 +1,56 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LangfuseError } from "../../src/errors";
+import { LocalApi, openLocalStore } from "../../src/local";
+import { MIGRATIONS } from "../../src/local/schema";
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "lfd-store-"))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("openLocalStore", () => {
+  test("creates parent folders, uses WAL, applies every migration, and keeps data across reopen", async () => {
+    const path = join(dir, "a", "b", "langfuse.db");
+    const store = openLocalStore(path);
+    expect(existsSync(path)).toBe(true);
+    expect(store.db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(store.db.pragma("synchronous", { simple: true })).toBe(2); // FULL
+    expect(store.db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
+    await new LocalApi(store).datasets.create({ name: "kept" });
+    store.close();
+    store.close(); // idempotent
+    const again = openLocalStore(path, { synchronous: "NORMAL" });
+    expect(again.db.pragma("synchronous", { simple: true })).toBe(1);
+    expect((await new LocalApi(again).datasets.get("kept")).name).toBe("kept");
+    again.close();
+  });
+
+  test(":memory: works and is private to the store", async () => {
+    const a = openLocalStore(":memory:");
+    const b = openLocalStore(":memory:");
+    await new LocalApi(a).datasets.create({ name: "only-in-a" });
+    expect((await new LocalApi(b).datasets.list()).data).toEqual([]);
+    a.close();
+    b.close();
+  });
+
+  test("a schema newer than this SDK, a file that is not SQLite, and an empty path are CONFIG errors", () => {
+    const newer = join(dir, "newer.db");
+    const s = openLocalStore(newer);
+    s.db.pragma(`user_version = ${MIGRATIONS.length + 5}`);
+    s.close();
+    expect(() => openLocalStore(newer)).toThrow(/newer/);
+    const garbage = join(dir, "garbage.db");
+    writeFileSync(garbage, "this is not a database at all, just text ".repeat(100));
+    expect(() => openLocalStore(garbage)).toThrow(LangfuseError);
+    expect(() => openLocalStore("")).toThrow(LangfuseError);
+  });
+
+  test("a closed store refuses transactions with a clear error", () => {
+    const s = openLocalStore(":memory:");
+    s.close();
+    expect(s.closed).toBe(true);
+    expect(() => s.transaction(() => 1)).toThrow(/closed/);
+  });
+});
