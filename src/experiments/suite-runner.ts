@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { getEvaluatorMetadata, isEvaluatorClass, type MarkedMethod } from "../../decorators/evaluator.decorator";
 import { getRegisteredSuites, type ExperimentSuiteOptions, type RegisteredSuite, type SuiteClass } from "../../decorators/experiment.decorator";
+import { LANGFUSE_CLIENT } from "../di/tokens";
 import { LangfuseError } from "../errors";
 import type { ExperimentResult } from "./experiment-result";
 import { evaluateGate, type GateResult } from "./gate";
@@ -22,8 +23,11 @@ export interface SuiteClient {
 export interface RunSuitesOptions {
   /** Resolves suite classes and evaluator classes (constructor injection). Default: `new Class()`. */
   container?: DiContainer;
-  /** The client to record runs with. */
-  langfuse: SuiteClient;
+  /**
+   * The client to record runs with. Default: the container's (`registerLangfuse`), else the
+   * default client (`getClient()`, the embedded store when no keys are set).
+   */
+  langfuse?: SuiteClient;
   /** Which suites to run: a name substring, a RegExp on the name, or a predicate. Default: all. */
   filter?: string | RegExp | ((name: string) => boolean);
   /** Suites to consider. Default: every `@ExperimentSuite` class defined so far. */
@@ -57,7 +61,7 @@ export interface SuiteRunReport {
  * not stop the others; it is reported in its outcome.
  */
 export async function runSuites(options: RunSuitesOptions): Promise<SuiteRunReport> {
-  if (!options?.langfuse) throw new LangfuseError("CONFIG", "runSuites needs a Langfuse client (options.langfuse)");
+  const langfuse = options?.langfuse ?? clientFrom(options?.container);
   const registered = getRegisteredSuites();
   const candidates: RegisteredSuite[] = options.suites
     ? options.suites.map((target) => {
@@ -68,7 +72,7 @@ export async function runSuites(options: RunSuitesOptions): Promise<SuiteRunRepo
     : registered;
   const selected = candidates.filter((s) => matches(options.filter, s.options.name));
   const outcomes: SuiteOutcome[] = [];
-  for (const suite of selected) outcomes.push(await runOne(suite, options));
+  for (const suite of selected) outcomes.push(await runOne(suite, { ...options, langfuse }));
   return { outcomes, passed: outcomes.length > 0 && outcomes.every((o) => !o.error && o.gate?.passed) };
 }
 
@@ -79,7 +83,20 @@ function matches(filter: RunSuitesOptions["filter"], name: string): boolean {
   return filter(name);
 }
 
-async function runOne(suite: RegisteredSuite, options: RunSuitesOptions): Promise<SuiteOutcome> {
+function clientFrom(container: DiContainer | undefined): SuiteClient {
+  if (container) {
+    try {
+      return container.resolve<SuiteClient>(LANGFUSE_CLIENT);
+    } catch {
+      /* not registered there: fall back to the default client */
+    }
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { getClient } = require("../client/get-client") as typeof import("../client/get-client");
+  return getClient();
+}
+
+async function runOne(suite: RegisteredSuite, options: RunSuitesOptions & { langfuse: SuiteClient }): Promise<SuiteOutcome> {
   const { options: suiteOptions } = suite;
   const outcome: SuiteOutcome = { name: suiteOptions.name, options: suiteOptions };
   try {
@@ -157,7 +174,8 @@ function resolveInstance(target: SuiteClass, container: DiContainer | undefined)
   try {
     return container.resolve(target);
   } catch (first) {
-    const params = Reflect.getMetadata("design:paramtypes", target) as unknown[] | undefined;
+    // A class without a constructor has no paramtypes but needs nothing.
+    const params = (Reflect.getMetadata("design:paramtypes", target) as unknown[] | undefined) ?? (target.length === 0 ? [] : undefined);
     if (!params || params.length !== target.length) {
       throw new LangfuseError("CONFIG", `Could not resolve ${target.name} from the container: ${first instanceof Error ? first.message : String(first)}`);
     }
