@@ -18,6 +18,9 @@ export * from "./prompts";
 // `Prompt` is both the @Prompt decorator and (as a type) the API prompt object; named here to
 // settle the `export *` clash with ./api/types.
 export { Prompt } from "../decorators";
+export * from "./scores";
+export * from "./datasets";
+export * from "./experiments";
 export * from "./di";
 export { LocalApi, openLocalStore, LocalSpanExporter, type LocalApiOptions, type LocalStore, type LocalStoreOptions } from "./local";
 export * from "./server";
