@@ -1,0 +1,209 @@
+/**
+ * Tracing overhead: ns per call (median of RUNS runs, after one warm-up run) for
+ *   bare      a plain function
+ *   otel      raw OpenTelemetry startActiveSpan + end, BatchSpanProcessor, no-op exporter
+ *   observe   this SDK's @Observe with its full processor chain (LangfuseSpanProcessor:
+ *             propagation, app-root marking, sampling, filter, bounded queue, batching), no-op exporter
+ *   official  the official observe() (@langfuse/tracing) with its LangfuseSpanProcessor, no-op exporter
+ * in sync and async form. Every variant runs in its own process (OTel globals and JIT state
+ * must not leak). Calls run in chunks of 1000 with a setImmediate yield between chunks so
+ * deferred span processing and batch exports happen; "hot" is time inside the call loops,
+ * "total" also counts the yields and a final forceFlush (the amortized cost).
+ *
+ *   npm run bench tracing            BENCH_N=200000 npm run bench tracing
+ */
+import { spawnSync } from "node:child_process";
+import { performance } from "node:perf_hooks";
+
+const VARIANTS = ["bare", "otel", "observe", "official"] as const;
+type Variant = (typeof VARIANTS)[number];
+type Mode = "sync" | "async";
+
+const N = Number(process.env.BENCH_N ?? 50_000);
+const CHUNK = 1_000;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+interface Result {
+  variant: Variant;
+  mode: Mode;
+  hotNs: number;
+  totalNs: number;
+  exported: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Runs inside the child process: sets up one variant and measures it. */
+async function child(variant: Variant, mode: Mode): Promise<Result> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  let exported = 0;
+  const noopExporter = {
+    export(spans: unknown[], cb: (r: { code: number }) => void) {
+      exported += spans.length;
+      cb({ code: 0 });
+    },
+    shutdown: async () => undefined,
+    forceFlush: async () => undefined,
+  };
+  const syncFn = (x: number): number => x + 1;
+  const asyncFn = async (x: number): Promise<number> => x + 1;
+  let call: (x: number) => unknown;
+  let flush: () => Promise<void> = async () => undefined;
+
+  if (variant === "bare") {
+    call = mode === "sync" ? syncFn : asyncFn;
+  } else if (variant === "otel") {
+    const { BasicTracerProvider, BatchSpanProcessor } = require("@opentelemetry/sdk-trace-base");
+    const { AsyncLocalStorageContextManager } = require("@opentelemetry/context-async-hooks");
+    const api = require("@opentelemetry/api");
+    const processor = new BatchSpanProcessor(noopExporter);
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    api.trace.setGlobalTracerProvider(provider);
+    const tracer = api.trace.getTracer("bench");
+    call =
+      mode === "sync"
+        ? (x: number) =>
+            tracer.startActiveSpan("fn", (span: { end(): void }) => {
+              try {
+                return syncFn(x);
+              } finally {
+                span.end();
+              }
+            })
+        : (x: number) =>
+            tracer.startActiveSpan("fn", async (span: { end(): void }) => {
+              try {
+                return await asyncFn(x);
+              } finally {
+                span.end();
+              }
+            });
+    flush = () => processor.forceFlush();
+  } else if (variant === "observe") {
+    const { BasicTracerProvider } = require("@opentelemetry/sdk-trace-base");
+    const { AsyncLocalStorageContextManager } = require("@opentelemetry/context-async-hooks");
+    const api = require("@opentelemetry/api");
+    const sdk = require("../src") as typeof import("../src");
+    // The user's-provider set-up: our processor with a no-op exporter on the global provider.
+    const processor = new sdk.LangfuseSpanProcessor({ exporter: noopExporter as never, publicKey: "pk-lf-bench", secretKey: "sk-lf-bench", flushAt: 512 });
+    api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    api.trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [processor] }));
+    const client = new sdk.Langfuse({ publicKey: "pk-lf-bench", secretKey: "sk-lf-bench", baseUrl: "http://127.0.0.1:9" });
+    void client;
+    class Service {
+      @sdk.Observe({ name: "fn" })
+      s(x: number): number {
+        return x + 1;
+      }
+      @sdk.Observe({ name: "fn" })
+      async a(x: number): Promise<number> {
+        return x + 1;
+      }
+    }
+    const svc = new Service();
+    call = mode === "sync" ? (x) => svc.s(x) : (x) => svc.a(x);
+    flush = () => processor.forceFlush();
+  } else {
+    const { NodeTracerProvider } = require("@opentelemetry/sdk-trace-node");
+    const { LangfuseSpanProcessor } = require("@langfuse/otel");
+    const { observe } = require("@langfuse/tracing");
+    const processor = new LangfuseSpanProcessor({ exporter: noopExporter, publicKey: "pk-lf-bench", secretKey: "sk-lf-bench" });
+    new NodeTracerProvider({ spanProcessors: [processor] }).register();
+    call = mode === "sync" ? observe(syncFn, { name: "fn" }) : observe(asyncFn, { name: "fn" });
+    flush = () => processor.forceFlush();
+  }
+
+  const run = async (): Promise<{ hot: number; total: number }> => {
+    let hot = 0;
+    const t0 = performance.now();
+    for (let c = 0; c < N / CHUNK; c++) {
+      const s = performance.now();
+      if (mode === "sync") for (let i = 0; i < CHUNK; i++) call(41);
+      else for (let i = 0; i < CHUNK; i++) await call(41);
+      hot += performance.now() - s;
+      await new Promise((r) => setImmediate(r));
+    }
+    await flush();
+    return { hot, total: performance.now() - t0 };
+  };
+  await run(); // warm-up
+  const hots: number[] = [];
+  const totals: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const { hot, total } = await run();
+    hots.push(hot);
+    totals.push(total);
+  }
+  return { variant, mode, hotNs: (median(hots) * 1e6) / N, totalNs: (median(totals) * 1e6) / N, exported };
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
+
+function ratio(a: number, b: number): string {
+  return `${(a / b).toFixed(2)}x`;
+}
+
+async function main(): Promise<void> {
+  const [variantArg, modeArg] = process.argv.slice(2);
+  if (variantArg) {
+    const r = await child(variantArg as Variant, modeArg as Mode);
+    process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
+    process.exit(0);
+  }
+  console.log(`tracing overhead: ${N} calls x ${RUNS} runs (median), chunks of ${CHUNK}; ns per call`);
+  const results: Result[] = [];
+  for (const mode of ["sync", "async"] as Mode[]) {
+    for (const variant of VARIANTS) {
+      const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, variant, mode], {
+        encoding: "utf8",
+        env: process.env,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      const line = (res.stdout ?? "").split("\n").find((l) => l.startsWith("RESULT "));
+      if (!line) {
+        console.error(`${variant}/${mode} failed:\n${res.stderr}`);
+        process.exitCode = 1;
+        continue;
+      }
+      results.push(JSON.parse(line.slice(7)) as Result);
+    }
+  }
+  const get = (v: Variant, m: Mode) => results.find((r) => r.variant === v && r.mode === m);
+  const rows: string[][] = [["variant", "mode", "hot ns/call", "total ns/call", "hot vs raw OTel", "total vs raw OTel", "spans exported"]];
+  for (const mode of ["sync", "async"] as Mode[]) {
+    const base = get("otel", mode);
+    for (const v of VARIANTS) {
+      const r = get(v, mode);
+      if (!r) continue;
+      rows.push([
+        v,
+        mode,
+        fmt(r.hotNs),
+        fmt(r.totalNs),
+        base ? ratio(r.hotNs, base.hotNs) : "-",
+        base ? ratio(r.totalNs, base.totalNs) : "-",
+        v === "bare" ? "-" : fmt(r.exported),
+      ]);
+    }
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  for (const row of rows) console.log(row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+  for (const mode of ["sync", "async"] as Mode[]) {
+    const ours = get("observe", mode);
+    const off = get("official", mode);
+    const raw = get("otel", mode);
+    if (ours && off && raw) {
+      console.log(
+        `${mode}: @Observe = ${ratio(ours.totalNs, raw.totalNs)} raw OTel (goal <= 1.5x); official observe() is ${ratio(off.totalNs, ours.totalNs)} slower than @Observe (goal >= 5x), total/amortized`,
+      );
+    }
+  }
+}
+
+void main();
