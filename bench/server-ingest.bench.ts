@@ -1,0 +1,163 @@
+/**
+ * Ingestion throughput of the local server over OTLP/JSON, fed by the real
+ * @opentelemetry/exporter-trace-otlp-http exporter behind a BatchSpanProcessor (what an app
+ * using the official Langfuse JS SDK runs). The server runs as its own process (`serve`, as a
+ * user would start it), so client and server each get a core of this 2-core machine.
+ *
+ * Prints spans/s (stored spans, checked by reading the count back) and the peak RSS of both
+ * processes. Goal: >= 20,000 spans/s.
+ *
+ *   npm run bench server-ingest          # 100,000 spans
+ *   BENCH_SPANS=20000 npm run bench server-ingest
+ */
+import { context, trace } from "@opentelemetry/api";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(__dirname, "..");
+const TOTAL = Number(process.env.BENCH_SPANS ?? 100_000);
+const SPANS_PER_TRACE = 10;
+const GOAL = 20_000;
+const MAX_IN_FLIGHT = 20_000;
+const PK = "pk-lf-bench";
+const SK = "sk-lf-bench";
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function startServerProcess(dbPath: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(ROOT, "src/cli/main.ts"), "serve", "--port", "0", "--db", dbPath], {
+    cwd: ROOT,
+    env: { ...process.env, TS_NODE_PROJECT: join(ROOT, "tsconfig.json"), LANGFUSE_PUBLIC_KEY: PK, LANGFUSE_SECRET_KEY: SK },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("server did not start within 60 s")), 60_000);
+    child.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      const m = /LANGFUSE_BASE_URL=(\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  child.stdout!.resume();
+  return {
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise((resolve) => {
+        child.removeAllListeners("exit");
+        child.on("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+async function storedCount(url: string): Promise<number> {
+  const res = await fetch(`${url}/api/public/observations?limit=1`, {
+    headers: { authorization: "Basic " + Buffer.from(`${PK}:${SK}`).toString("base64") },
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = (await res.json()) as { meta: { totalItems: number } };
+  return body.meta.totalItems;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "lfd-bench-server-"));
+  const server = await startServerProcess(join(dir, "langfuse.db"));
+  let exportFailures = 0;
+  let settled = 0;
+  try {
+    const exporter = new OTLPTraceExporter({
+      url: `${server.url}/api/public/otel/v1/traces`,
+      concurrencyLimit: 64,
+      headers: { Authorization: "Basic " + Buffer.from(`${PK}:${SK}`).toString("base64"), "x-langfuse-ingestion-version": "4" },
+    });
+    const counting = {
+      export: (spans: Parameters<typeof exporter.export>[0], cb: Parameters<typeof exporter.export>[1]) =>
+        exporter.export(spans, (r) => {
+          settled += spans.length;
+          if (r.code !== 0) exportFailures += spans.length;
+          cb(r);
+        }),
+      shutdown: () => exporter.shutdown(),
+      forceFlush: () => exporter.forceFlush(),
+    };
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ "service.name": "bench" }),
+      spanProcessors: [new BatchSpanProcessor(counting, { maxQueueSize: TOTAL + 1, maxExportBatchSize: 1000, scheduledDelayMillis: 5 })],
+    });
+    const tracer = provider.getTracer("langfuse-sdk", "bench");
+
+    const start = process.hrtime.bigint();
+    for (let t = 0; t < TOTAL / SPANS_PER_TRACE; t++) {
+      const root = tracer.startSpan(`request-${t}`, { attributes: { "langfuse.observation.type": "span", "langfuse.trace.name": "bench", "user.id": `u-${t % 50}` } });
+      const ctx = trace.setSpan(context.active(), root);
+      for (let i = 1; i < SPANS_PER_TRACE; i++) {
+        const s = tracer.startSpan(
+          `llm-${i}`,
+          {
+            attributes: {
+              "langfuse.observation.type": "generation",
+              "langfuse.observation.model.name": "gpt-4o-mini",
+              "langfuse.observation.input": JSON.stringify([{ role: "user", content: `question ${t}.${i}` }]),
+              "langfuse.observation.output": JSON.stringify({ role: "assistant", content: "answer" }),
+              "langfuse.observation.usage_details": JSON.stringify({ input: 42, output: 7 }),
+            },
+          },
+          ctx,
+        );
+        s.end();
+      }
+      root.end();
+      // Let the batch processor's exports run while spans are produced, and keep at most
+      // MAX_IN_FLIGHT spans unacknowledged (an app would bound its queue the same way).
+      if (t % 100 === 99) {
+        await new Promise((r) => setImmediate(r));
+        while ((t + 1) * SPANS_PER_TRACE - settled > MAX_IN_FLIGHT) await new Promise((r) => setTimeout(r, 1));
+      }
+    }
+    await provider.forceFlush();
+    const elapsedS = Number(process.hrtime.bigint() - start) / 1e9;
+    const stored = await storedCount(server.url);
+    const serverRss = peakRssMb(server.pid);
+    const clientRss = peakRssMb(process.pid);
+    await provider.shutdown();
+
+    const rate = stored / elapsedS;
+    const rows: [string, string][] = [
+      ["spans sent", String(TOTAL)],
+      ["spans stored (read back)", String(stored)],
+      ["export failures (spans)", String(exportFailures)],
+      ["elapsed", `${elapsedS.toFixed(2)} s`],
+      ["throughput", `${Math.round(rate).toLocaleString("en-US")} spans/s`],
+      ["vs goal 20,000 spans/s", `${(rate / GOAL).toFixed(2)}x`],
+      ["server peak RSS", `${serverRss.toFixed(0)} MB`],
+      ["client peak RSS", `${clientRss.toFixed(0)} MB`],
+    ];
+    const w = Math.max(...rows.map((r) => r[0].length));
+    console.log("Local server ingestion: OTLP/JSON from @opentelemetry/exporter-trace-otlp-http, BatchSpanProcessor (batch 1000), 10-span traces");
+    for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
+    if (stored !== TOTAL) process.exitCode = 1;
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
