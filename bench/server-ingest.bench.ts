@@ -16,7 +16,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 
 const ROOT = join(__dirname, "..");
@@ -31,6 +31,12 @@ function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kb / 1024;
+}
+
+/** user+system CPU seconds a process has used so far (from /proc; clock ticks are 100 Hz on Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function startServerProcess(dbPath: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
@@ -101,6 +107,8 @@ async function main(): Promise<void> {
     });
     const tracer = provider.getTracer("langfuse-sdk", "bench");
 
+    const serverCpuBefore = cpuSeconds(server.pid);
+    const clientCpuBefore = process.cpuUsage();
     const start = process.hrtime.bigint();
     for (let t = 0; t < TOTAL / SPANS_PER_TRACE; t++) {
       const root = tracer.startSpan(`request-${t}`, { attributes: { "langfuse.observation.type": "span", "langfuse.trace.name": "bench", "user.id": `u-${t % 50}` } });
@@ -131,6 +139,9 @@ async function main(): Promise<void> {
     }
     await provider.forceFlush();
     const elapsedS = Number(process.hrtime.bigint() - start) / 1e9;
+    const serverCpu = cpuSeconds(server.pid) - serverCpuBefore;
+    const clientUsage = process.cpuUsage(clientCpuBefore);
+    const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
     const stored = await storedCount(server.url);
     const serverRss = peakRssMb(server.pid);
     const clientRss = peakRssMb(process.pid);
@@ -144,6 +155,10 @@ async function main(): Promise<void> {
       ["elapsed", `${elapsedS.toFixed(2)} s`],
       ["throughput", `${Math.round(rate).toLocaleString("en-US")} spans/s`],
       ["vs goal 20,000 spans/s", `${(rate / GOAL).toFixed(2)}x`],
+      ["server CPU (share of elapsed)", `${serverCpu.toFixed(2)} s (${Math.round((serverCpu / elapsedS) * 100)} %)`],
+      ["server capacity per CPU-second", `${Math.round(stored / serverCpu).toLocaleString("en-US")} spans/s`],
+      ["client CPU (share of elapsed)", `${clientCpu.toFixed(2)} s (${Math.round((clientCpu / elapsedS) * 100)} %)`],
+      ["load average (1 min)", loadavg()[0]!.toFixed(2)],
       ["server peak RSS", `${serverRss.toFixed(0)} MB`],
       ["client peak RSS", `${clientRss.toFixed(0)} MB`],
     ];
