@@ -4,6 +4,7 @@
  * line in COMMANDS below; `run(argv)` resolves to the process exit code.
  */
 import { serveCommand } from "./serve.command";
+import { experimentCommand } from "./experiment";
 
 export interface CliCommand {
   /** One line for `--help`. */
@@ -17,6 +18,7 @@ export const USAGE_ERROR = 2;
 
 export const COMMANDS: Record<string, CliCommand> = {
   serve: serveCommand,
+  experiment: experimentCommand,
 };
 
 function usage(): string {

@@ -39,6 +39,11 @@ export function decideVerdict(report: SuiteRunReport): Verdict {
   return { exitCode, text: lines.join("\n") };
 }
 
+/** The verdict when suites could not even be loaded (bad files, bad options): always exit 2. */
+export function errorVerdict(message: string): Verdict {
+  return { exitCode: 2, text: `✖ ERROR: ${message} (exit 2)` };
+}
+
 export function suiteStatus(o: SuiteOutcome): "passed" | "failed" | "error" {
   if (o.error !== undefined || !o.result) return "error";
   return o.gate?.passed ? "passed" : "failed";
