@@ -11,7 +11,7 @@ export type {
   LangchainChatMessage,
   PromptClientJson,
 } from "./prompt-clients";
-export { PromptCache, systemClock } from "./prompt-cache";
+export { PromptCache, CoarseClock, systemClock } from "./prompt-cache";
 export type { PromptCacheClock, PromptCacheEntry, PromptSelector } from "./prompt-cache";
 export { PromptManager, DEFAULT_PROMPT_CACHE_TTL_SECONDS, DEFAULT_PROMPT_MAX_RETRIES, MAX_PROMPT_RETRIES } from "./prompt-manager";
 export type { PromptManagerOptions } from "./prompt-manager";

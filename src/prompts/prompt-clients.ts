@@ -192,7 +192,9 @@ export class ChatPromptClient extends BasePromptClient {
   compile(variables?: PromptVariables, placeholders?: PromptPlaceholders): CompiledChatPrompt {
     const out: CompiledChatPrompt = [];
     let unresolved: string[] | undefined;
-    for (const slot of this.slots) {
+    const slots = this.slots;
+    for (let s = 0; s < slots.length; s++) {
+      const slot = slots[s];
       if (slot.kind === "message") {
         const content = typeof slot.content === "string" ? renderTemplate(parsedOf(slot), variables) : slot.content;
         out.push(slot.extras === undefined ? { role: slot.role, content: content as string } : { ...slot.extras, role: slot.role, content: content as string });
@@ -204,7 +206,8 @@ export class ChatPromptClient extends BasePromptClient {
         (unresolved ??= []).push(slot.name);
         continue;
       }
-      for (const message of checkPlaceholderMessages(this.name, slot.name, value)) out.push({ ...message });
+      const messages = checkPlaceholderMessages(this.name, slot.name, value);
+      for (let i = 0; i < messages.length; i++) out.push({ ...messages[i] });
     }
     if (unresolved !== undefined) warnUnresolved(this, unresolved);
     return out;
@@ -263,11 +266,12 @@ function checkPlaceholderMessages(promptName: string, name: string, value: unkno
   if (!Array.isArray(value)) {
     throw new LangfuseValidationError(`Placeholder '${name}' of prompt '${promptName}' must be a list of chat messages, got ${describe(value)}`);
   }
-  value.forEach((message, i) => {
-    if (!isPlainObject(message) || typeof message.role !== "string") {
+  for (let i = 0; i < value.length; i++) {
+    const message: unknown = value[i];
+    if (typeof message !== "object" || message === null || Array.isArray(message) || typeof (message as { role?: unknown }).role !== "string") {
       throw new LangfuseValidationError(`Placeholder '${name}' of prompt '${promptName}': item ${i} must be a chat message with a string 'role', got ${describe(message)}`);
     }
-  });
+  }
   return value as readonly ChatMessage[];
 }
 

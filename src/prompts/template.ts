@@ -65,10 +65,18 @@ const hasOwn = Object.prototype.hasOwnProperty;
 export function renderTemplate(parsed: ParsedTemplate, variables: PromptVariables | undefined): string {
   const { literals, names, raws } = parsed;
   let out = literals[0];
-  if (names.length === 0) return out;
-  for (let i = 0; i < names.length; i++) {
+  const count = names.length;
+  if (count === 0) return out;
+  if (variables === undefined || variables === null) return parsed.source;
+  for (let i = 0; i < count; i++) {
     const name = names[i];
-    out += (variables !== undefined && variables !== null && hasOwn.call(variables, name) ? stringifyTemplateValue(variables[name]) : raws[i]) + literals[i + 1];
+    if (hasOwn.call(variables, name)) {
+      const value = variables[name];
+      out += typeof value === "string" ? value : stringifyTemplateValue(value);
+    } else {
+      out += raws[i];
+    }
+    out += literals[i + 1];
   }
   return out;
 }
