@@ -93,8 +93,14 @@ export const serveCommand: CliCommand = {
     out.write(`\nPress Ctrl+C to stop.\n`);
 
     const signal = await stopped;
-    out.write(`Received ${signal}, finishing in-flight requests...\n`);
+    out.write(`Received ${signal}, finishing in-flight requests (press Ctrl+C again to force)...\n`);
+    // A second signal means the user does not want to wait: exit at once (128 + SIGINT).
+    const force = () => process.exit(130);
+    process.once("SIGINT", force);
+    process.once("SIGTERM", force);
     await server.close();
+    process.off("SIGINT", force);
+    process.off("SIGTERM", force);
     out.write(`Stopped.\n`);
     return 0;
   },

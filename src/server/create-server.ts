@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { Transform, type Readable } from "node:stream";
 import { createGunzip, createInflate } from "node:zlib";
 import type { LangfuseApi } from "../api/langfuse-api";
+import { LangfuseError } from "../errors";
 import { checkAuthorization, type ServerAuth } from "./auth";
 import { HttpError, toErrorReply } from "./http-errors";
 import { routeConfig } from "./route-definition";
@@ -86,7 +87,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const otlpBodyLimit = options.otlpBodyLimit ?? DEFAULT_OTLP_BODY_LIMIT;
   const auth: ServerAuth = { publicKey: options.auth.publicKey, secretKey: options.auth.secretKey };
-  if (!auth.publicKey || !auth.secretKey) throw new HttpError(500, { message: "createServer needs auth.publicKey and auth.secretKey" });
+  if (!auth.publicKey || !auth.secretKey) throw new LangfuseError("CONFIG", "createServer needs auth.publicKey and auth.secretKey");
   const onInternalError =
     options.onInternalError ??
     ((err: unknown, route: string) => process.stderr.write(`[langfuse-decorators serve] internal error on ${route}: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`));
