@@ -15,7 +15,25 @@ function loadCompilerOptions(): ts.CompilerOptions {
   return parsed.options;
 }
 
-type FixtureModule = typeof import("../fixtures/tc39/observed-service");
+// Written out by hand: importing the fixture's types would pull it into the repo's (legacy
+// decorator) program, where its standard decorators do not type-check.
+interface ServiceLike {
+  syncM(a: number, b: number): number;
+  asyncM(q: string): Promise<string>;
+  throwM(): never;
+  gen(n: number): Generator<number>;
+  agen(): AsyncGenerator<string>;
+}
+interface Built {
+  Service: (new () => ServiceLike) & { create(): ServiceLike; prototype: ServiceLike };
+  Sub: new () => ServiceLike;
+  Whole: new () => { one(): number; two(x: number): number };
+  tagged: WeakSet<object>;
+}
+interface FixtureModule {
+  build(s: typeof sdk): Built;
+  buildBadField(s: typeof sdk): unknown;
+}
 
 /** Compiles the fixture with its own tsconfig (standard decorators) and evaluates the JS. */
 function compileFixture(): { js: string; mod: FixtureModule } {
@@ -33,7 +51,7 @@ function compileFixture(): { js: string; mod: FixtureModule } {
 
 describe("@Observe with TC39 (standard) decorators", () => {
   let h: Harness;
-  let built: ReturnType<FixtureModule["build"]>;
+  let built: Built;
   let js: string;
 
   beforeAll(() => {
