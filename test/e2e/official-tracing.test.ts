@@ -3,6 +3,7 @@
  * OTLP/HTTP exporter) against our local server, in a child process: a nested trace is read back
  * through GET /api/public/traces/{id}.
  */
+import { LangfuseClient } from "@langfuse/client";
 import { join } from "node:path";
 import { startHarness, TEST_PK, TEST_SK, type Harness } from "../server/server-harness";
 import { runTsFixture } from "./run-fixture";
@@ -44,4 +45,25 @@ test("a nested trace from @langfuse/tracing + @langfuse/otel is stored and read 
   expect(((list.json as Rec).data as Rec[]).map((o) => o.id)).toEqual([ids.gen]);
   const session = await h.call("GET", "/api/public/sessions/session-7");
   expect(((session.json as Rec).traces as Rec[]).map((x) => x.id)).toEqual([traceId]);
+
+  // Read back with the official client too: v1 trace read and the v4 cursor-paged observations.
+  const langfuse = new LangfuseClient({ publicKey: TEST_PK, secretKey: TEST_SK, baseUrl: h.server.url });
+  try {
+    const fetched = await langfuse.api.trace.get(traceId);
+    expect(fetched.observations).toHaveLength(4);
+    const v2 = await langfuse.api.observations.getMany({ traceId, limit: 3 });
+    expect(v2.data).toHaveLength(3);
+    expect(typeof v2.meta.cursor).toBe("string");
+    const rest = await langfuse.api.observations.getMany({ traceId, limit: 3, cursor: v2.meta.cursor! });
+    expect(rest.data).toHaveLength(1);
+    expect(rest.meta.cursor ?? null).toBeNull();
+    const all = [...v2.data, ...rest.data];
+    expect(all.map((o) => o.id).sort()).toEqual(Object.values(ids).sort());
+    const root = all.find((o) => o.id === ids.root)!;
+    expect(root).toMatchObject({ isRootObservation: true, userId: "user-7", sessionId: "session-7", traceName: "checkout" });
+    // v2 returns I/O as the raw JSON strings.
+    expect(root.input).toBe(JSON.stringify({ cart: ["book"] }));
+  } finally {
+    await langfuse.shutdown();
+  }
 });

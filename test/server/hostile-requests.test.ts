@@ -145,10 +145,11 @@ function buildRequests(basic: string): RawRequest[] {
     "/api/public/dataset-items": ["version=not-a-date", "version=2020-99-99"],
     "/api/public/v2/datasets": [],
     "/api/public/dataset-run-items": ["datasetId=x", "runName=y"],
+    "/api/public/v2/observations": ["cursor=@@@", "cursor=eyJ4IjoxfQ==", "cursor=" + "A".repeat(300), "limit=1001", "limit=0", "parseIoAsJson=true", "type=X", "level=Y"],
   };
   const pageTricks = ["limit=0", "limit=-1", "limit=1e3", "limit=abc", "limit=101", "page=0", "page=-5", "page=1.5", "page=99999999999999999999", "limit=1&limit=2"];
   for (const [route, tricks] of Object.entries(queryRoutes)) {
-    const all = route.endsWith("/x") ? tricks : [...tricks, ...pageTricks];
+    const all = route.endsWith("/x") || route.includes("/v2/observations") ? tricks : [...tricks, ...pageTricks];
     for (const q of all) out.push({ method: "GET", path: `${route}?${q}`, headers: auth, label: `query ${route}?${q}` });
     for (const q of ["__proto__=x", "constructor=x", "__proto__[polluted]=1", "environment=" + "e".repeat(5000), "x=%00"]) {
       out.push({ method: "GET", path: `${route}?${q}`, headers: auth, label: `query ${route}?${q.slice(0, 30)}`, tolerated: true });

@@ -4,6 +4,7 @@ import type * as T from "../../api/types";
 import { definePath } from "../route-definition";
 import { badRequest, invalidRequestData, HttpError } from "../http-errors";
 import * as S from "../request-schemas";
+import { registerObservationsV2Route } from "./observations-v2-route";
 import { bodyOf, datasetNameParam, nameParam, queryOf } from "./route-params";
 
 const PAGE = ["page", "limit"] as const;
@@ -24,6 +25,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): v
   registerIngestion(app, api);
   registerMedia(app, api);
   registerReads(app, api);
+  registerObservationsV2Route(app, api);
 }
 
 function registerHealth(app: FastifyInstance, ctx: ApiRouteContext): void {
