@@ -46,8 +46,8 @@ export interface PromptDecorator {
   (target: object, propertyKey: string | symbol | undefined, parameterIndex: number): void;
   /** Legacy field / accessor. */
   (target: object, propertyKey: string | symbol, descriptor?: PropertyDescriptor): void;
-  /** TC39 field. */
-  (value: undefined, context: ClassFieldDecoratorContext): (initial: unknown) => PromptRef;
+  /** TC39 field (the field's declared PromptRef type is kept). */
+  <This, V>(value: undefined, context: ClassFieldDecoratorContext<This, V>): (this: This, initial: V) => V;
   /** TC39 accessor. */
   <This, V>(value: ClassAccessorDecoratorTarget<This, V>, context: ClassAccessorDecoratorContext<This, V>): ClassAccessorDecoratorResult<This, V>;
 }

@@ -4,6 +4,7 @@
  * and with TC39 decorators, then run against the real decorator module.
  */
 import "reflect-metadata";
+import { join } from "node:path";
 import * as ts from "typescript";
 import * as decorators from "../../decorators/prompt.decorator";
 import { PromptRef } from "../../src/prompts/prompt-ref";
@@ -87,5 +88,46 @@ describe("TC39 (standard) decorators", () => {
     const ref = refOf(new classes.Tc39Accessor());
     expect(ref.name).toBe("tc39-accessor");
     expect(ref.options).toEqual({ type: "chat" });
+  });
+});
+
+describe("type-checking the supported forms (real TypeScript program)", () => {
+  const decoratorPath = join(__dirname, "../../decorators/prompt.decorator").replace(/\\/g, "/");
+  const promptsPath = join(__dirname, "../../src/prompts").replace(/\\/g, "/");
+  const header = `import { Prompt } from "${decoratorPath}";\nimport type { PromptRef, TextPromptClient } from "${promptsPath}";\n`;
+
+  function diagnosticsOf(source: string, options: ts.CompilerOptions): string[] {
+    const fileName = join(__dirname, "__prompt_fixture__.ts");
+    const compilerOptions: ts.CompilerOptions = { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, skipLibCheck: true, noEmit: true, esModuleInterop: true, resolveJsonModule: true, types: ["node"], ...options };
+    const host = ts.createCompilerHost(compilerOptions);
+    const readFile = host.readFile.bind(host);
+    const fileExists = host.fileExists.bind(host);
+    host.readFile = (f) => (f === fileName ? header + source : readFile(f));
+    host.fileExists = (f) => f === fileName || fileExists(f);
+    const program = ts.createProgram([fileName], compilerOptions, host);
+    return ts
+      .getPreEmitDiagnostics(program, program.getSourceFile(fileName))
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+  }
+
+  it("legacy: declare / accessor / plain fields and constructor parameters", () => {
+    const source = `export class Legacy {
+  @Prompt("a") declare critic: PromptRef<TextPromptClient>;
+  @Prompt("b", { label: "staging" }) accessor other!: PromptRef;
+  @Prompt("c") plain!: PromptRef;
+  constructor(@Prompt("d", { type: "chat" }) readonly injected: PromptRef) {}
+}`;
+    expect(diagnosticsOf(source, { experimentalDecorators: true, emitDecoratorMetadata: true, useDefineForClassFields: true })).toEqual([]);
+    // and the checker does reject wrong options
+    const bad = `export class Bad { @Prompt("a", { version: "1" }) declare critic: PromptRef; }`;
+    expect(diagnosticsOf(bad, { experimentalDecorators: true }).join("\n")).toMatch(/version/);
+  });
+
+  it("TC39: fields and accessors keep their declared ref type", () => {
+    const source = `export class Tc39 {
+  @Prompt("a") critic!: PromptRef<TextPromptClient>;
+  @Prompt("b") accessor other!: PromptRef;
+}`;
+    expect(diagnosticsOf(source, { experimentalDecorators: false })).toEqual([]);
   });
 });
