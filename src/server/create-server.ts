@@ -125,6 +125,12 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   app.setErrorHandler((err, request, reply) => {
     const { errorStyle } = routeConfig(request);
     const { status, body } = toErrorReply(err, errorStyle);
+    if (status === 413) {
+      // Say which limit applies: it differs per endpoint (API 4.5 MB, OTLP 32 MB by default).
+      const limit = request.routeOptions?.bodyLimit ?? bodyLimit;
+      const message = `Request body exceeds this endpoint's limit of ${(limit / (1024 * 1024)).toFixed(1)} MB (after decompression)`;
+      return reply.code(413).send(errorStyle === "otel" ? { error: message } : { message, error: "PayloadTooLargeError" });
+    }
     if (status >= 500) onInternalError(err, `${request.method} ${request.routeOptions?.url ?? "?"}`);
     return reply.code(status).send(body);
   });

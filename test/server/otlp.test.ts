@@ -107,5 +107,6 @@ describe("OTLP receiver", () => {
     const bomb = gzipSync(Buffer.alloc(40 * 1024 * 1024, 0x20));
     const res = await h.call("POST", OTLP, { raw: bomb, headers: { "content-type": "application/json", "content-encoding": "gzip" } });
     expect(res.status).toBe(413);
+    expect(res.json).toEqual({ error: "Request body exceeds this endpoint's limit of 32.0 MB (after decompression)" });
   });
 });

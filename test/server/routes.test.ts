@@ -287,6 +287,7 @@ describe("query parsing", () => {
     const res = await h.call("POST", "/api/public/v2/prompts", { raw: huge, headers: { "content-type": "application/json" } });
     expect(res.status).toBe(413);
     expect(rec(res.json).error).toBe("PayloadTooLargeError");
+    expect(rec(res.json).message).toBe("Request body exceeds this endpoint's limit of 4.5 MB (after decompression)");
   });
 
   test("invalid JSON is 400, not 500", async () => {
