@@ -16,7 +16,27 @@ function refreshDefault(): void {
   setCachedRuntime(order[0]?.tracing);
 }
 
+/**
+ * Scripts often end without calling shutdown(). When the event loop drains, flush every live
+ * client once more so queued spans and scores still arrive (Python's atexit equivalent).
+ * beforeExit fires again after our async flush; the second pass finds nothing and stops.
+ */
+let exitHookInstalled = false;
+let lastExitFlushWasEmpty = false;
+function installExitHook(): void {
+  if (exitHookInstalled || typeof process?.on !== "function") return;
+  exitHookInstalled = true;
+  process.on("beforeExit", () => {
+    if (lastExitFlushWasEmpty || order.length === 0) return;
+    void Promise.all(order.map((c) => c.flush())).then((results) => {
+      lastExitFlushWasEmpty = results.every((r) => r.delivered + r.failed + r.dropped === 0);
+    });
+  });
+}
+
 export function registerClient(client: Langfuse): void {
+  installExitHook();
+  lastExitFlushWasEmpty = false;
   const key = keyOf(client);
   if (!byKey.has(key)) byKey.set(key, client);
   order.push(client);
