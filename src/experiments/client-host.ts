@@ -25,7 +25,9 @@ export function createClientEvals(client: Langfuse): ClientEvals {
     tracingEnabled: config.tracingEnabled,
     ...(config.environment ? { environment: config.environment } : {}),
     isTraceSampled: (traceId) => isTraceSampled(traceId, config.sampleRate),
-    flushAt: Math.min(config.flushAt, 15),
+    // Over HTTP small batches keep latency low; into the embedded store each batch is one
+    // SQLite commit (an fsync), so bigger batches cost less.
+    flushAt: Math.min(config.flushAt, config.mode === "local" ? 100 : 15),
     flushIntervalMs: Math.min(config.flushIntervalSeconds, 1) * 1000,
     maxQueueSize: config.maxQueueSize,
     // The HTTP API already retries each request with backoff; one more round covers 207 partial failures.

@@ -213,6 +213,9 @@ export class LocalScoreStore {
     if (!Array.isArray(events))
       throw new LangfuseApiError(400, "Invalid request data: batch must be an array", { message: "Invalid request data", errors: ["batch: Expected array"] });
     const result: T.IngestionResult = { successes: [], errors: [] };
+    // One commit (one WAL fsync) per batch instead of one per score; per-event failures are
+    // caught inside, so one bad event still does not roll back the others.
+    this.store.transaction(() => {
     for (const ev of events) {
       const id = isPlainObject(ev) && typeof ev.id === "string" && ev.id.length > 0 ? ev.id : "unknown";
       if (!isPlainObject(ev) || id === "unknown" || id.length > 800 || /\r/.test(id) || typeof ev.timestamp !== "string" || Number.isNaN(Date.parse(ev.timestamp))) {
@@ -237,6 +240,7 @@ export class LocalScoreStore {
         result.errors.push({ id, status: e.status ?? 500, message: "Invalid request data", error: e.message });
       }
     }
+    });
     return result;
   }
 }
