@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { LangfuseApi } from "../../api/langfuse-api";
 import type * as T from "../../api/types";
 import { definePath } from "../route-definition";
@@ -29,9 +29,14 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): v
 }
 
 function registerHealth(app: FastifyInstance, ctx: ApiRouteContext): void {
-  const health = async () => {
-    const h = await ctx.api.health();
-    return { status: h.status ?? "OK", version: ctx.version };
+  const health = async (_req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const h = await ctx.api.health();
+      return { status: h.status ?? "OK", version: ctx.version };
+    } catch {
+      // As the real server with failIfDatabaseUnavailable: the store cannot answer.
+      return reply.code(503).send({ status: "Database not available", version: ctx.version });
+    }
   };
   definePath(app, `${P}/health`, { GET: { auth: "none", handler: health } });
   definePath(app, `${P}/ready`, { GET: { auth: "none", handler: health } });
