@@ -115,8 +115,10 @@ describe("@langfuse/client 5.11.1 against the local server", () => {
     expect(typeof direct.id).toBe("string");
   });
 
-  test("health through the client", async () => {
+  test("health and the project behind the keys through the client", async () => {
     const health = await langfuse.api.health.health();
     expect(health.status).toBe("OK");
+    const projects = await langfuse.api.projects.get();
+    expect(projects.data).toEqual([expect.objectContaining({ id: "local", organization: expect.objectContaining({ id: "local" }) })]);
   });
 });
