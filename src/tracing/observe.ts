@@ -82,6 +82,8 @@ export function traceFunction<F extends (...args: never[]) => unknown>(
   const { statics, dynamic } = normalizeObserveConfig(config);
   const staticType = checkType(statics.asType);
   const original = fn as unknown as (...args: unknown[]) => unknown;
+  let cachedFor: unknown;
+  let cachedCallOptions: CallOptions | undefined;
 
   const traced = function (this: unknown, ...args: unknown[]): unknown {
     const rt = resolveRuntime();
@@ -118,11 +120,21 @@ export function traceFunction<F extends (...args: never[]) => unknown>(
       span?.end();
       return original.apply(this, args);
     }
-    const callOptions: CallOptions = {
-      endOnExit: opts.endOnExit !== false,
-      captureOutput: opts.captureOutput ?? rt.ioCaptureEnabled,
-      maxFieldChars: rt.maxFieldChars,
-    };
+    let callOptions: CallOptions;
+    if (opts === statics && cachedFor === rt && cachedCallOptions) {
+      callOptions = cachedCallOptions;
+    } else {
+      callOptions = {
+        endOnExit: opts.endOnExit !== false,
+        captureOutput: opts.captureOutput ?? rt.ioCaptureEnabled,
+        maxFieldChars: rt.maxFieldChars,
+      };
+      // Static options and the same client give the same call options: reuse them (hot path).
+      if (opts === statics) {
+        cachedFor = rt;
+        cachedCallOptions = callOptions;
+      }
+    }
     return runInSpan(span, trace.setSpan(parent, span), original, this, args, callOptions);
   };
 
