@@ -48,8 +48,12 @@ const MASKED_EXACT = new Set<string>([Attr.OBSERVATION_INPUT, Attr.OBSERVATION_O
 const OBS_META_PREFIX = Attr.OBSERVATION_METADATA;
 const TRACE_META_PREFIX = Attr.TRACE_METADATA;
 
+/** Content keys of GenAI semantic conventions (LLM instrumentations' prompts and completions). */
+const GEN_AI_CONTENT_PREFIXES = ["gen_ai.prompt", "gen_ai.completion", "gen_ai.input", "gen_ai.output"];
+
 function isMaskedKey(key: string): boolean {
-  return MASKED_EXACT.has(key) || key.startsWith(OBS_META_PREFIX) || key.startsWith(TRACE_META_PREFIX);
+  if (MASKED_EXACT.has(key) || key.startsWith(OBS_META_PREFIX) || key.startsWith(TRACE_META_PREFIX)) return true;
+  return key.startsWith("gen_ai.") && GEN_AI_CONTENT_PREFIXES.some((p) => key.startsWith(p));
 }
 
 /** Default export filter: this SDK's spans, and spans of LLM instrumentations (gen_ai.* keys). */
@@ -250,6 +254,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
       for (const key of Object.keys(attrs)) {
         if (!isMaskedKey(key)) continue;
         const value = attrs[key];
+        if (typeof value !== "string") continue; // numbers/booleans/arrays carry no free text to redact
         let data: unknown = value;
         if (typeof value === "string" && (value.startsWith("{") || value.startsWith("["))) {
           try {

@@ -76,6 +76,8 @@ export function setUpTracer(config: ResolvedConfig, processor: LangfuseSpanProce
   const provider = new BasicTracerProvider({
     spanProcessors: [processor],
     sampler: config.sampleRate < 1 ? new LangfuseTraceSampler(config.sampleRate) : undefined,
+    // OTel's default of 128 attributes per span can silently cut flattened metadata.
+    spanLimits: { attributeCountLimit: 1024 },
   });
   (provider as unknown as Record<symbol, boolean>)[OWNED_PROVIDER] = true;
   if (!existing) {

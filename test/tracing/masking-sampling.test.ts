@@ -1,3 +1,4 @@
+import { trace } from "@opentelemetry/api";
 import { createTraceId, isTraceSampled, MASK_FAILED, observe, propagateAttributes } from "../../src";
 import { startHarness, type Harness } from "./helpers/harness";
 
@@ -28,7 +29,12 @@ describe("masking", () => {
       .startObservation({ name: "meta", metadata: { pw: "SECRET1", nested: { k: "SECRET2" } } })
       .updateTrace({ metadata: { key: "SECRET3" }, input: "SECRET4", output: { o: "SECRET5" } })
       .end();
+    // An LLM instrumentation's span (gen_ai.* content keys) is masked too.
+    trace.getTracer("some-llm-lib").startActiveSpan("llm", { attributes: { "gen_ai.prompt.0.content": "tell SECRET_P", "gen_ai.usage.input_tokens": 3 } }, (sp) => sp.end());
     const spans = await h.spans();
+    const llm = spans.find((s) => s.name === "llm")!.attributes;
+    expect(llm["gen_ai.prompt.0.content"]).toBe("tell ***");
+    expect(llm["gen_ai.usage.input_tokens"]).toBe(3);
     const masked = spans.find((s) => s.name === "masked")!.attributes;
     expect(masked["langfuse.observation.input"]).toBe("hello ***");
     expect(masked["langfuse.observation.output"]).toBe('{"answer":"echo hello ***"}');
