@@ -17,6 +17,7 @@ import { runPool } from "./worker-pool";
 export const DEFAULT_MAX_CONCURRENCY = 3;
 /** No serialization cap for ids and attributes computed here. */
 const NO_CAP = Number.MAX_SAFE_INTEGER;
+const INVALID_TRACE_ID = "0".repeat(32);
 
 interface RunContext {
   name: string;
@@ -135,11 +136,15 @@ async function runItem<I extends ExperimentItem, O>(
   try {
     await host.runInRootSpan({ name: "experiment-item-run", attributes: rootAttributes }, async (root) => {
       span = root;
-      result.traceId = root.traceId;
-      result.observationId = root.id;
+      // With tracing off the root is a no-op span (all-zero ids): nothing to link or score.
+      const traced = root.traceId !== INVALID_TRACE_ID;
+      if (traced) {
+        result.traceId = root.traceId;
+        result.observationId = root.id;
+      }
       const dataset = datasetIdsOf(item);
 
-      if (dataset) {
+      if (dataset && traced) {
         try {
           const runItem = await host.api.datasetRunItems.create({
             runName: ctx.runName,
@@ -232,8 +237,8 @@ async function runItem<I extends ExperimentItem, O>(
     if (o.error) result.evaluatorErrors.push(o.error);
     else result.evaluations.push(...o.evaluations);
   }
-  for (const e of result.evaluations) {
-    host.scores.create({ ...scoreFields(e), traceId: span.traceId, observationId: span.id });
+  if (result.traceId) {
+    for (const e of result.evaluations) host.scores.create({ ...scoreFields(e), traceId: result.traceId, observationId: span.id });
   }
   return result;
 }
