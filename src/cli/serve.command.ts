@@ -81,6 +81,9 @@ export const serveCommand: CliCommand = {
     const out = process.stdout;
     out.write(`Langfuse-compatible server listening on ${server.url}\n`);
     out.write(`Store: ${server.dbPath}\n`);
+    if (!["127.0.0.1", "localhost", "::1"].includes(host)) {
+      process.stderr.write(`Warning: bound to ${host}, not loopback: other machines can reach this server (keys still required).\n`);
+    }
     if (server.keySource === "generated") out.write(`Generated API keys, saved to ${server.keysFile ?? "(memory only)"}\n`);
     else if (server.keySource === "file") out.write(`API keys from ${server.keysFile}\n`);
     else out.write(`API keys from LANGFUSE_PUBLIC_KEY / LANGFUSE_SECRET_KEY\n`);
