@@ -41,6 +41,17 @@ describe("OTLP receiver", () => {
     await expectStored(fx, "pb");
   });
 
+  test("repeated query keys filter as arrays (tags: all must match)", async () => {
+    const fx = await makeTrace("tagged");
+    await h.call("POST", OTLP, { raw: ProtobufTraceSerializer.serializeRequest(fx.spans)!, headers: { "content-type": "application/x-protobuf" } });
+    const both = await h.call("GET", "/api/public/traces?tags=fixture&tags=tagged");
+    expect(((both.json as Rec).data as Rec[]).map((t) => t.id)).toEqual([fx.traceId]);
+    const one = await h.call("GET", "/api/public/traces?tags=tagged");
+    expect(((one.json as Rec).data as Rec[]).map((t) => t.id)).toEqual([fx.traceId]);
+    const none = await h.call("GET", "/api/public/traces?tags=tagged&tags=absent");
+    expect((none.json as Rec).data).toEqual([]);
+  });
+
   test("gzipped protobuf", async () => {
     const fx = await makeTrace("pbgz");
     const body = gzipSync(ProtobufTraceSerializer.serializeRequest(fx.spans)!);
