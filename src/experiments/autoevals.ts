@@ -9,20 +9,20 @@ export interface AutoevalsScore {
 }
 
 /** Any autoevals scorer: called with `{ input, output, expected, ...extra }`. */
-export type AutoevalsScorer<A> = (args: A) => AutoevalsScore | Promise<AutoevalsScore>;
+export type AutoevalsScorer<A extends object> = (args: A) => AutoevalsScore | Promise<AutoevalsScore>;
 
 /**
  * Adapts an autoevals scorer (LevenshteinScorer, ExactMatch, NumericDiff, Factuality, ...) into
  * an evaluator: `expectedOutput` becomes `expected`, `extra` is passed through (e.g. a model).
  * A `null` score means the scorer judged the item not applicable: no score is recorded.
  */
-export function createEvaluatorFromAutoevals<I extends ExperimentItem = ExperimentItem, O = unknown>(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- autoevals scorers have many argument shapes
-  scorer: AutoevalsScorer<any>,
-  extra: Record<string, unknown> = {},
+export function createEvaluatorFromAutoevals<A extends object, I extends ExperimentItem = ExperimentItem, O = unknown>(
+  scorer: AutoevalsScorer<A>,
+  extra: Partial<A> = {},
 ): EvaluatorFn<I, O> {
   const evaluator = async ({ input, output, expectedOutput }: EvaluatorArgs<I, O>): Promise<Evaluation[]> => {
-    const r = await scorer({ input, output, expected: expectedOutput, ...extra });
+    // The experiment's values are only known at run time; the scorer checks its own arguments.
+    const r = await scorer({ input, output, expected: expectedOutput, ...extra } as unknown as A);
     if (!r || r.score === null || r.score === undefined) return [];
     const comment = r.metadata && typeof r.metadata.rationale === "string" ? r.metadata.rationale : typeof r.metadata?.comment === "string" ? r.metadata.comment : undefined;
     return [new Evaluation({ name: r.name, value: r.score, ...(comment ? { comment } : {}), ...(r.metadata ? { metadata: r.metadata } : {}) })];
