@@ -27,6 +27,11 @@ const MAX_IN_FLIGHT = 20_000;
 const PK = "pk-lf-bench";
 const SK = "sk-lf-bench";
 
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -107,6 +112,7 @@ async function main(): Promise<void> {
     });
     const tracer = provider.getTracer("langfuse-sdk", "bench");
 
+    const serverIdleRss = rssMb(server.pid);
     const serverCpuBefore = cpuSeconds(server.pid);
     const clientCpuBefore = process.cpuUsage();
     const start = process.hrtime.bigint();
@@ -159,6 +165,7 @@ async function main(): Promise<void> {
       ["server capacity per CPU-second", `${Math.round(stored / serverCpu).toLocaleString("en-US")} spans/s`],
       ["client CPU (share of elapsed)", `${clientCpu.toFixed(2)} s (${Math.round((clientCpu / elapsedS) * 100)} %)`],
       ["load average (1 min)", loadavg()[0]!.toFixed(2)],
+      ["server RSS idle (ts-node loaded)", `${serverIdleRss.toFixed(0)} MB`],
       ["server peak RSS", `${serverRss.toFixed(0)} MB`],
       ["client peak RSS", `${clientRss.toFixed(0)} MB`],
     ];
