@@ -141,6 +141,15 @@ export class DatasetClient implements T.Dataset {
     // Required lazily: experiments import datasets (for DatasetItemClient), not the other way round at load time.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runExperimentWithHost } = require("../experiments/experiment-runner") as typeof import("../experiments/experiment-runner");
-    return runExperimentWithHost(this.host, { ...options, data: this.items, datasetVersion: this.version });
+    // A link into the Langfuse UI when this dataset lives on a Langfuse server (the embedded
+    // store has no UI to link to).
+    const base = this.host.client?.config?.mode === "http" ? this.host.client.config.baseUrl : undefined;
+    const datasetRunUrl = base && this.projectId ? (runId: string) => `${base}/project/${this.projectId}/datasets/${this.id}/runs/${runId}` : undefined;
+    return runExperimentWithHost(this.host, {
+      ...options,
+      data: this.items,
+      ...(this.version !== undefined ? { datasetVersion: this.version } : {}),
+      ...(datasetRunUrl ? { datasetRunUrl } : {}),
+    });
   }
 }

@@ -38,7 +38,7 @@ interface RunContext {
  */
 export async function runExperimentWithHost<I extends ExperimentItem, O>(
   host: EvalsHost,
-  options: ExperimentOptions<I, O> & { datasetVersion?: string },
+  options: ExperimentOptions<I, O> & { datasetVersion?: string; datasetRunUrl?: (datasetRunId: string) => string | undefined },
 ): Promise<ExperimentResult<I, O>> {
   validateOptions(options);
   const started = Date.now();
@@ -106,6 +106,7 @@ export async function runExperimentWithHost<I extends ExperimentItem, O>(
     runEvaluations,
     runEvaluatorErrors,
     ...(datasetRunId ? { datasetRunId } : {}),
+    ...(datasetRunId && options.datasetRunUrl?.(datasetRunId) ? { datasetRunUrl: options.datasetRunUrl(datasetRunId) } : {}),
     durationMs: Date.now() - started,
   });
 }

@@ -89,7 +89,14 @@ describe.each(BACKENDS)("dataset runs (%s)", (kind) => {
     const italy = result.itemResults.find((r) => r.item.id === "it")!;
     const itemScores = await c.langfuse.api.scores.list({ traceId: italy.traceId });
     expect(itemScores.data[0]).toMatchObject({ name: "exact", value: 0, comment: "Milan vs Rome" });
-    expect(result.format()).toContain(`🔗 Dataset run id: ${result.datasetRunId}`);
+    if (kind === "http") {
+      // On a server, the result links to the run in the Langfuse UI.
+      expect(result.datasetRunUrl).toBe(`${c.server!.url}/project/${dataset.projectId}/datasets/${dataset.id}/runs/${result.datasetRunId}`);
+      expect(result.format()).toContain(`🔗 Dataset Run:\n   ${result.datasetRunUrl}`);
+    } else {
+      expect(result.datasetRunUrl).toBeUndefined();
+      expect(result.format()).toContain(`🔗 Dataset run id: ${result.datasetRunId}`);
+    }
   });
 
   it("runs on a snapshot and links items at that version", async () => {
