@@ -60,11 +60,19 @@ export const MIGRATIONS: readonly string[] = [
     prompt_name TEXT,
     prompt_version INTEGER,
     experiment TEXT,
+    resource_id INTEGER,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
   );
+  -- The OTel resource and scope of observations, stored once and merged into their metadata
+  -- on read (keeps observation rows small: ingestion speed is mostly bytes written).
+  CREATE TABLE otel_resources (
+    id INTEGER PRIMARY KEY,
+    json TEXT NOT NULL UNIQUE
+  );
+  -- Only the per-trace index: every extra B-tree costs span ingestion throughput, and lists
+  -- across all traces (rare locally) can afford a scan with a bounded top-N sort.
   CREATE INDEX observations_trace ON observations(trace_id, start_time);
-  CREATE INDEX observations_start ON observations(start_time);
 
   CREATE TABLE scores (
     id TEXT PRIMARY KEY,

@@ -51,6 +51,9 @@ export function openLocalStore(path: string, options: LocalStoreOptions = {}): L
       if (!memory) db.pragma("journal_mode = WAL");
       db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
       db.pragma("foreign_keys = OFF");
+      // Bulk span ingestion inserts into several random-keyed B-trees; the default 2 MB page
+      // cache thrashes on them. 64 MB is an upper bound, allocated only as pages are used.
+      db.pragma("cache_size = -65536");
       migrate(db);
     }
   } catch (err) {

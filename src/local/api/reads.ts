@@ -51,9 +51,13 @@ export interface ObservationRow {
   prompt_id: string | null;
   prompt_name: string | null;
   prompt_version: number | null;
+  resource_json?: string | null;
   created_at: string;
   updated_at: string;
 }
+
+/** Observations with their OTel resource/scope (stored once per resource) joined in. */
+const OBS_SELECT = "SELECT o.*, r.json AS resource_json FROM observations o LEFT JOIN otel_resources r ON r.id = o.resource_id";
 
 /** Metadata is stored as an object of raw values; each value is JSON-parsed on read when possible. */
 function parseMetadata(text: string): Record<string, unknown> {
@@ -105,7 +109,7 @@ export function toObservation(r: ObservationRow): T.Observation {
     version: r.version,
     input: parseIo(r.input),
     output: parseIo(r.output),
-    metadata: parseMetadata(r.metadata),
+    metadata: r.resource_json ? Object.assign(parseMetadata(r.metadata), JSON.parse(r.resource_json) as object) : parseMetadata(r.metadata),
     level: r.level,
     statusMessage: r.status_message,
     model: r.model,
@@ -172,7 +176,7 @@ export class LocalReads {
   getTrace(traceId: string): T.TraceWithDetails {
     const row = this.db.prepare("SELECT * FROM traces WHERE id = ?").get(traceId) as TraceRow | undefined;
     if (!row) throw notFound(`Trace ${traceId} not found within authorized project`);
-    const observations = (this.db.prepare("SELECT * FROM observations WHERE trace_id = ? ORDER BY start_time, id").all(traceId) as ObservationRow[]).map(
+    const observations = (this.db.prepare(`${OBS_SELECT} WHERE o.trace_id = ? ORDER BY o.start_time, o.id`).all(traceId) as ObservationRow[]).map(
       toObservation,
     );
     const stats = this.traceStats([traceId]).get(traceId)!;
@@ -235,7 +239,7 @@ export class LocalReads {
   }
 
   getObservation(id: string): T.Observation {
-    const row = this.db.prepare("SELECT * FROM observations WHERE id = ?").get(id) as ObservationRow | undefined;
+    const row = this.db.prepare(`${OBS_SELECT} WHERE o.id = ?`).get(id) as ObservationRow | undefined;
     if (!row) throw notFound(`Observation ${id} not found within authorized project`);
     return toObservation(row);
   }
@@ -261,7 +265,7 @@ export class LocalReads {
     const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM observations ${filter}`).get(...args) as { n: number }).n;
     const rows = this.db
-      .prepare(`SELECT * FROM observations ${filter} ORDER BY start_time DESC, id ASC LIMIT ? OFFSET ?`)
+      .prepare(`${OBS_SELECT} ${filter} ORDER BY o.start_time DESC, o.id ASC LIMIT ? OFFSET ?`)
       .all(...args, page.limit, page.offset) as ObservationRow[];
     return { data: rows.map(toObservation), meta: pageMeta(page, total) };
   }

@@ -143,11 +143,14 @@ export class LocalScoreStore {
     return this.store.db;
   }
 
+  // Prepared once: preparing the upsert per score cost more than running it.
+  private upsertStatement: ReturnType<LocalStore["db"]["prepare"]> | undefined;
+
   createSync(body: unknown): { id: string } {
     const s = validateScore(body);
     const now = nowIso();
     this.store.transaction(() => {
-      this.db
+      (this.upsertStatement ??= this.db
         .prepare(
           `INSERT INTO scores (id, name, value, string_value, data_type, source, trace_id, observation_id, session_id, dataset_run_id,
              comment, metadata, config_id, queue_id, environment, timestamp, created_at, updated_at)
@@ -158,7 +161,7 @@ export class LocalScoreStore {
              observation_id = excluded.observation_id, session_id = excluded.session_id, dataset_run_id = excluded.dataset_run_id,
              comment = excluded.comment, metadata = excluded.metadata, config_id = excluded.config_id, queue_id = excluded.queue_id,
              environment = excluded.environment, timestamp = excluded.timestamp, updated_at = excluded.updated_at`,
-        )
+        ))
         .run({ ...s, now });
     });
     return { id: s.id };

@@ -1,7 +1,18 @@
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import type { IngestAttributes, IngestSpan } from "./span";
+import type { IngestAttributes, IngestScope, IngestSpan } from "./span";
 
 const hrToMs = (t: readonly [number, number]) => t[0] * 1000 + t[1] / 1e6;
+
+// One scope object per instrumentation scope, so the mapping's per-identity caches hit.
+const scopes = new WeakMap<object, IngestScope>();
+function scopeOf(s: ReadableSpan["instrumentationScope"]): IngestScope {
+  let out = scopes.get(s);
+  if (!out) {
+    out = { name: s.name, version: s.version };
+    scopes.set(s, out);
+  }
+  return out;
+}
 
 /** Converts an OTel SDK span (as handed to a SpanExporter) into the ingestion shape. */
 export function fromReadableSpan(span: ReadableSpan): IngestSpan {
@@ -17,8 +28,8 @@ export function fromReadableSpan(span: ReadableSpan): IngestSpan {
     endTimeMs: span.ended ? hrToMs(span.endTime) : undefined,
     attributes: span.attributes as IngestAttributes,
     resource: span.resource.attributes as IngestAttributes,
-    scope: { name: scope.name, version: scope.version },
+    scope: scopeOf(scope),
     status: { code: span.status.code, message: span.status.message },
-    events: span.events.map((e) => ({ name: e.name, timeMs: hrToMs(e.time), attributes: (e.attributes ?? {}) as IngestAttributes })),
+    events: span.events.length === 0 ? [] : span.events.map((e) => ({ name: e.name, timeMs: hrToMs(e.time), attributes: (e.attributes ?? {}) as IngestAttributes })),
   };
 }

@@ -25,6 +25,10 @@ interface Statements {
   getTrace: Database.Statement;
   upsertTrace: Database.Statement;
   promptId: Database.Statement;
+  resourceId: Database.Statement;
+  insertResource: Database.Statement;
+  /** resource JSON → row id (resources are few; each is stored once). */
+  resourceIds: Map<string, number>;
 }
 
 const statementCache = new WeakMap<Database.Database, Statements>();
@@ -36,8 +40,8 @@ function statements(db: Database.Database): Statements {
       upsertObservation: db.prepare(
         `INSERT INTO observations (id, trace_id, parent_observation_id, type, name, environment, start_time, end_time,
            completion_start_time, version, input, output, metadata, level, status_message, model, model_parameters,
-           usage_details, cost_details, total_cost, prompt_id, prompt_name, prompt_version, experiment, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           usage_details, cost_details, total_cost, prompt_id, prompt_name, prompt_version, experiment, resource_id, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET trace_id = excluded.trace_id, parent_observation_id = excluded.parent_observation_id,
            type = excluded.type, name = excluded.name, environment = excluded.environment, start_time = excluded.start_time,
            end_time = excluded.end_time, completion_start_time = excluded.completion_start_time, version = excluded.version,
@@ -45,7 +49,7 @@ function statements(db: Database.Database): Statements {
            status_message = excluded.status_message, model = excluded.model, model_parameters = excluded.model_parameters,
            usage_details = excluded.usage_details, cost_details = excluded.cost_details, total_cost = excluded.total_cost,
            prompt_id = excluded.prompt_id, prompt_name = excluded.prompt_name, prompt_version = excluded.prompt_version,
-           experiment = excluded.experiment, updated_at = excluded.updated_at`,
+           experiment = excluded.experiment, resource_id = excluded.resource_id, updated_at = excluded.updated_at`,
       ),
       getTrace: db.prepare("SELECT * FROM traces WHERE id = ?"),
       upsertTrace: db.prepare(
@@ -55,6 +59,9 @@ function statements(db: Database.Database): Statements {
            @tags, @input, @input_explicit, @output, @output_explicit, @metadata, @has_root, @created_at, @updated_at)`,
       ),
       promptId: db.prepare("SELECT id FROM prompts WHERE name = ? AND version = ?"),
+      resourceId: db.prepare("SELECT id FROM otel_resources WHERE json = ?"),
+      insertResource: db.prepare("INSERT OR IGNORE INTO otel_resources (json) VALUES (?)"),
+      resourceIds: new Map(),
     };
     statementCache.set(db, s);
   }
@@ -145,11 +152,19 @@ export function ingestSpans(store: LocalStore, spans: readonly IngestSpan[]): In
         if (!promptIds.has(key)) promptIds.set(key, ((st.promptId.get(o.promptName, o.promptVersion) as { id: string } | undefined)?.id) ?? null);
         promptId = promptIds.get(key)!;
       }
+      let resourceId = st.resourceIds.get(o.resourceJson);
+      if (resourceId === undefined) {
+        st.insertResource.run(o.resourceJson);
+        resourceId = (st.resourceId.get(o.resourceJson) as { id: number }).id;
+        // Bounded: a process producing endless distinct resources only loses the shortcut.
+        if (st.resourceIds.size >= 1000) st.resourceIds.clear();
+        st.resourceIds.set(o.resourceJson, resourceId);
+      }
       st.upsertObservation.run(
         o.id, o.traceId, o.parentObservationId, o.type, o.name, o.environment, o.startTime, o.endTime,
         o.completionStartTime, o.version, o.input, o.output, o.metadata, o.level, o.statusMessage, o.model, o.modelParameters,
         JSON.stringify(o.usageDetails), JSON.stringify(o.costDetails), o.totalCost, promptId, o.promptName, o.promptVersion,
-        o.experiment, now, now,
+        o.experiment, resourceId, now, now,
       );
       const list = traces.get(trace.id);
       if (list) list.push(trace);

@@ -24,8 +24,10 @@ export interface ObservationRecord {
   version: string | null;
   input: string | null;
   output: string | null;
-  /** JSON object text. */
+  /** JSON object text of the span's own metadata (user keys, foreign attributes). */
   metadata: string;
+  /** JSON object text `{"resourceAttributes":…,"scope":…}`, merged over `metadata` on read. */
+  resourceJson: string;
   level: ObservationLevel;
   statusMessage: string | null;
   model: string | null;
@@ -88,7 +90,23 @@ function parseJsonObject(v: V): Record<string, unknown> | undefined | null {
     return null;
   }
 }
-const isoOf = (ms: number) => new Date(ms).toISOString();
+/**
+ * ISO-8601 with milliseconds. `Date#toISOString` dominated mapping profiles; spans of a batch
+ * mostly share their second, so the "YYYY-MM-DDTHH:MM:SS." prefix is cached.
+ */
+let isoSecond = NaN;
+let isoPrefix = "";
+function isoOf(msFloat: number): string {
+  const ms = Math.floor(msFloat);
+  if (!(ms >= 0 && ms < 253402300800000)) return new Date(ms).toISOString();
+  const sec = Math.floor(ms / 1000);
+  if (sec !== isoSecond) {
+    isoSecond = sec;
+    isoPrefix = new Date(sec * 1000).toISOString().slice(0, 20);
+  }
+  const r = ms - sec * 1000;
+  return isoPrefix + (r < 10 ? "00" : r < 100 ? "0" : "") + r + "Z";
+}
 
 // ---------------------------------------------------------------- observation type (§8.2)
 
@@ -288,11 +306,12 @@ function paramValues(o: Record<string, unknown>): Record<string, string | number
   return out;
 }
 
-function modelParameters(a: IngestAttributes): Record<string, string | number> | undefined {
+function modelParameters(a: IngestAttributes, hasPrefixedKeys: boolean): Record<string, string | number> | undefined {
   for (const k of ["langfuse.observation.model.parameters", "llm.invocation_parameters", "model_config"]) {
     const o = parseJsonObject(a[k]);
     if (o) return paramValues(o);
   }
+  if (!hasPrefixedKeys) return undefined;
   const out: Record<string, unknown> = {};
   let any = false;
   for (const k in a) {
@@ -562,7 +581,7 @@ function vercelUsage(a: IngestAttributes): Record<string, unknown> | undefined {
   return out;
 }
 
-function extractUsage(span: IngestSpan): Record<string, number> {
+function extractUsage(span: IngestSpan, hasPrefixedKeys: boolean): Record<string, number> {
   const a = span.attributes;
   const given = a["langfuse.observation.usage_details"];
   if (given !== undefined && given !== null) {
@@ -574,7 +593,7 @@ function extractUsage(span: IngestSpan): Record<string, number> {
       // invalid JSON: fall through to the other sources
     }
   }
-  const raw = (span.scope.name === "ai" ? vercelUsage(a) : undefined) ?? genericUsage(a);
+  const raw = (span.scope.name === "ai" ? vercelUsage(a) : undefined) ?? (hasPrefixedKeys ? genericUsage(a) : undefined);
   return raw ? nonNegativeInts(raw) : {};
 }
 
@@ -654,9 +673,9 @@ const TRACE_UPDATE_KEYS = [
   "tag.tags",
 ];
 
+/** The listed keys; keys under `langfuse.trace.metadata` are detected by the flag scan. */
 function hasTraceUpdates(a: IngestAttributes): boolean {
   for (const k of TRACE_UPDATE_KEYS) if (isSet(a[k]) && a[k] !== false) return true;
-  for (const k in a) if (k.startsWith("langfuse.trace.metadata") && isSet(a[k])) return true;
   return false;
 }
 
@@ -671,12 +690,26 @@ function cachedJson(o: object): string {
   return s;
 }
 
-/** `{...user, attributes?, resourceAttributes, scope}` as JSON, splicing the cached resource parts. */
-function metadataJson(user: Record<string, unknown>, attributes: Record<string, unknown> | undefined, span: IngestSpan): string {
-  let body = JSON.stringify(user);
-  body = body.length > 2 ? body.slice(0, -1) + "," : "{";
-  if (attributes) body += `"attributes":${JSON.stringify(attributes)},`;
-  return body + `"resourceAttributes":${cachedJson(span.resource)},"scope":${cachedJson(span.scope)}}`;
+/** `{...user, attributes?}` as JSON. */
+function metadataJson(user: Record<string, unknown>, attributes: Record<string, unknown> | undefined): string {
+  if (!attributes) return JSON.stringify(user);
+  return JSON.stringify({ ...user, attributes });
+}
+
+/** `{"resourceAttributes":…,"scope":…}`, cached per (resource, scope) pair of objects. */
+const resourcePairCache = new WeakMap<object, WeakMap<object, string>>();
+function resourceJson(span: IngestSpan): string {
+  let byScope = resourcePairCache.get(span.resource);
+  if (!byScope) {
+    byScope = new WeakMap();
+    resourcePairCache.set(span.resource, byScope);
+  }
+  let s = byScope.get(span.scope);
+  if (s === undefined) {
+    s = `{"resourceAttributes":${cachedJson(span.resource)},"scope":${cachedJson(span.scope)}}`;
+    byScope.set(span.scope, s);
+  }
+  return s;
 }
 
 function foreignAttributes(a: IngestAttributes): Record<string, unknown> {
@@ -690,23 +723,64 @@ function foreignAttributes(a: IngestAttributes): Record<string, unknown> {
   return out;
 }
 
-/** Maps one span. `now` only matters for spans without times. */
+// One pass over the attribute keys tells which prefix-driven extractors have anything to do
+// (each of them would otherwise loop over all keys again).
+const F_OBS_META = 1;
+const F_TRACE_META = 2;
+const F_AI_META = 4;
+const F_EXPERIMENT = 8;
+const F_USAGE = 16;
+const F_PARAMS = 32;
+
+function scanFlags(a: IngestAttributes): number {
+  let f = 0;
+  for (const k in a) {
+    if (k.startsWith("langfuse.")) {
+      if (k.startsWith("langfuse.observation.metadata")) f |= F_OBS_META;
+      else if (k.startsWith("langfuse.trace.metadata")) f |= F_TRACE_META;
+      else if (k.startsWith("langfuse.metadata")) f |= F_OBS_META | F_TRACE_META;
+      else if (k.startsWith("langfuse.experiment.")) f |= F_EXPERIMENT;
+    } else if (k.startsWith("gen_ai.")) {
+      if (k.startsWith("gen_ai.usage.")) f |= F_USAGE;
+      else if (k.startsWith("gen_ai.request.")) f |= F_PARAMS;
+    } else if (k.startsWith("llm.")) {
+      if (k.startsWith("llm.token_count.")) f |= F_USAGE;
+      else if (k.startsWith("llm.invocation_parameters.")) f |= F_PARAMS;
+    } else if (k.startsWith("ai.telemetry.metadata.")) f |= F_AI_META;
+  }
+  return f;
+}
+
+const resourceTraceMetaCache = new WeakMap<object, Record<string, unknown>>();
+function resourceTraceMetadata(resource: IngestAttributes): Record<string, unknown> {
+  let m = resourceTraceMetaCache.get(resource);
+  if (!m) {
+    m = extractMetadata(resource, "trace");
+    resourceTraceMetaCache.set(resource, m);
+  }
+  return m;
+}
+
+const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+/** Maps one span (pure; spans without times should not reach here, the converters fill them). */
 export function mapSpan(span: IngestSpan): MappedSpan {
   const a = span.attributes;
+  const flags = scanFlags(a);
   const type = resolveObservationType(span);
   const isLangfuseSdk = span.scope.name.startsWith("langfuse-sdk");
   const env = environment(span);
   const name = observationName(span);
   const io = extractIo(span, "observation");
-  const resourceTraceMeta = extractMetadata(span.resource, "trace");
-  const traceMeta = extractMetadata(a, "trace");
-  const obsMeta = extractMetadata(a, "observation");
+  const resourceTraceMeta = resourceTraceMetadata(span.resource);
+  const traceMeta = flags & (F_TRACE_META | F_AI_META) ? extractMetadata(a, "trace") : EMPTY;
+  const obsMeta = flags & (F_OBS_META | F_AI_META) ? extractMetadata(a, "observation") : EMPTY;
   const attributesBlob = isLangfuseSdk ? undefined : foreignAttributes(a);
   const obsUserMeta = Object.keys(resourceTraceMeta).length ? { ...resourceTraceMeta, ...obsMeta } : obsMeta;
 
   const mdl = model(span);
-  const params = modelParameters(a);
-  const usage = extractUsage(span);
+  const params = modelParameters(a, (flags & F_PARAMS) !== 0);
+  const usage = extractUsage(span, (flags & F_USAGE) !== 0);
   let cost = extractCost(a);
   const skipUsage = typeof a["gen_ai.operation.name"] === "string" && AI_AGENT_OPS.has(a["gen_ai.operation.name"]) && span.scope.name === "ai";
   const usageDetails = skipUsage ? {} : usage;
@@ -743,7 +817,8 @@ export function mapSpan(span: IngestSpan): MappedSpan {
     version: version ?? null,
     input: io.input ?? null,
     output: io.output ?? null,
-    metadata: metadataJson(obsUserMeta, attributesBlob, span),
+    metadata: metadataJson(obsUserMeta, attributesBlob),
+    resourceJson: resourceJson(span),
     level: level(span),
     statusMessage: str(a["langfuse.observation.status_message"]) ?? (span.status?.message || null),
     model: mdl ?? null,
@@ -753,7 +828,7 @@ export function mapSpan(span: IngestSpan): MappedSpan {
     totalCost: cost.total ?? null,
     promptName: prompt.name,
     promptVersion: prompt.version,
-    experiment: extractExperiment(a),
+    experiment: flags & F_EXPERIMENT ? extractExperiment(a) : null,
   };
 
   const isRoot = !span.parentSpanId || String(a["langfuse.internal.as_root"]) === "true";
@@ -767,7 +842,7 @@ export function mapSpan(span: IngestSpan): MappedSpan {
     inputExplicit: false,
     outputExplicit: false,
   };
-  if (isRoot || hasTraceUpdates(a)) {
+  if (isRoot || (flags & F_TRACE_META) !== 0 || hasTraceUpdates(a)) {
     const traceName = str(a["langfuse.trace.name"]);
     trace.name = traceName ?? (isRoot ? name : undefined);
     trace.nameExplicit = traceName !== undefined;

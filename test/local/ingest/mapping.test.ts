@@ -89,7 +89,8 @@ describe("observation fields", () => {
     const sdk = mapSpan(
       span({ "langfuse.observation.metadata": '{"a":1,"b":{"c":2}}', "langfuse.observation.metadata.x.y": "z", "langfuse.observation.input": "i" }),
     ).observation;
-    expect(meta(sdk)).toEqual({ a: 1, b: { c: 2 }, "x.y": "z", resourceAttributes: RESOURCE, scope: { name: "langfuse-sdk", version: "0.1.0" } });
+    expect(meta(sdk)).toEqual({ a: 1, b: { c: 2 }, "x.y": "z" });
+    expect(JSON.parse(sdk.resourceJson)).toEqual({ resourceAttributes: RESOURCE, scope: { name: "langfuse-sdk", version: "0.1.0" } });
     const foreign = mapSpan(span({ "http.method": "GET", "input.value": "q", retries: 3 }, { scope: { name: "my-lib" } })).observation;
     expect(meta(foreign).attributes).toEqual({ "http.method": "GET", retries: "3" });
   });

@@ -1,0 +1,181 @@
+/**
+ * Ingestion throughput into the embedded store, in-process: spans per second through the
+ * mapping (src/local/ingest) and SQLite, one transaction per batch, and peak RSS.
+ * Goal on the 2-core reference machine: ≥ 100,000 spans/s.
+ *
+ * Spans look like the SDK's: a root span with trace attributes and JSON IO, then children of
+ * which a third are generations with model and usage (cost computed from the price table).
+ * Each case runs several rounds of fresh span ids into one store; only ingestSpans/export
+ * calls are timed (span objects are built batch by batch, outside the clock, so RSS reflects
+ * the store and the mapping rather than a pile of pre-built spans). The machine's load
+ * average is printed because other processes on a shared 2-core box skew the figures.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { context, trace } from "@opentelemetry/api";
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { ingestSpans, LocalSpanExporter, openLocalStore, type IngestSpan, type LocalStoreOptions } from "../src/local";
+
+const ROUND_SPANS = Number(process.env.BENCH_SPANS ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BATCH = Number(process.env.BENCH_BATCH ?? 1_000);
+const SPANS_PER_TRACE = 10;
+const GOAL = 100_000;
+
+const resource = {
+  "service.name": "bench",
+  "service.version": "1.0.0",
+  "telemetry.sdk.language": "nodejs",
+  "telemetry.sdk.name": "opentelemetry",
+  "telemetry.sdk.version": "2.12.1",
+};
+const scope = { name: "langfuse-sdk", version: "0.1.0" };
+
+function makeSpans(offset: number, n: number, t0: number): IngestSpan[] {
+  const out: IngestSpan[] = new Array(n);
+  for (let j = 0; j < n; j++) {
+    const i = offset + j;
+    const traceNo = Math.floor(i / SPANS_PER_TRACE);
+    const pos = i % SPANS_PER_TRACE;
+    const common = { "user.id": `user-${traceNo % 100}`, "session.id": `session-${traceNo % 1000}` };
+    const attributes: IngestSpan["attributes"] =
+      pos === 0
+        ? {
+            ...common,
+            "langfuse.trace.name": "handle-request",
+            "langfuse.trace.tags": ["bench", "api"],
+            "langfuse.observation.input": '{"question":"what is the answer?"}',
+            "langfuse.observation.output": '{"answer":42}',
+          }
+        : pos % 3 === 0
+          ? {
+              ...common,
+              "langfuse.observation.type": "generation",
+              "langfuse.observation.model.name": "gpt-4o",
+              "langfuse.observation.usage_details": '{"input":1200,"output":300}',
+              "langfuse.observation.input": '[{"role":"user","content":"what is the answer?"}]',
+              "langfuse.observation.output": '{"role":"assistant","content":"42"}',
+              "langfuse.observation.metadata.step": String(pos),
+            }
+          : { ...common, "langfuse.observation.type": "tool", "langfuse.observation.input": '{"query":"x"}', "langfuse.observation.output": '"result"' };
+    out[j] = {
+      traceId: traceNo.toString(16).padStart(32, "0"),
+      spanId: i.toString(16).padStart(16, "0"),
+      parentSpanId: pos === 0 ? undefined : (traceNo * SPANS_PER_TRACE).toString(16).padStart(16, "0"),
+      name: pos === 0 ? "root" : `step-${pos}`,
+      startTimeMs: t0 + j,
+      endTimeMs: t0 + j + 5,
+      attributes,
+      resource,
+      scope,
+      status: { code: 0 },
+      events: [],
+    };
+  }
+  return out;
+}
+
+function makeReadableSpans(n: number): ReadableSpan[] {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const tracer = provider.getTracer("langfuse-sdk", "0.1.0");
+  for (let t = 0; t < n / SPANS_PER_TRACE; t++) {
+    const root = tracer.startSpan("root", { attributes: { "langfuse.trace.name": "r", "user.id": "u", "langfuse.observation.input": '{"q":1}' } });
+    const ctx = trace.setSpan(context.active(), root);
+    for (let c = 1; c < SPANS_PER_TRACE; c++) {
+      const attrs =
+        c % 3 === 0
+          ? { "langfuse.observation.type": "generation", "langfuse.observation.model.name": "gpt-4o", "langfuse.observation.usage_details": '{"input":1200,"output":300}' }
+          : { "langfuse.observation.type": "tool", "langfuse.observation.output": '"ok"' };
+      tracer.startSpan(`step-${c}`, { attributes: attrs }, ctx).end();
+    }
+    root.end();
+  }
+  const spans = exporter.getFinishedSpans();
+  exporter.reset();
+  return spans;
+}
+
+interface Row {
+  case: string;
+  rates: number[];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function runStore(label: string, path: string, batch: number, options?: LocalStoreOptions, roundSpans = ROUND_SPANS): Row {
+  const store = openLocalStore(path, options);
+  const rates: number[] = [];
+  try {
+    ingestSpans(store, makeSpans(10_000_000, 2_000, Date.now())); // warm-up: JIT and statement cache
+    for (let r = 0; r < ROUNDS; r++) {
+      let ns = 0n;
+      const t0 = Date.now();
+      for (let i = 0; i < roundSpans; i += batch) {
+        const spans = makeSpans(r * roundSpans + i, Math.min(batch, roundSpans - i), t0);
+        const start = process.hrtime.bigint();
+        ingestSpans(store, spans);
+        ns += process.hrtime.bigint() - start;
+      }
+      rates.push(roundSpans / (Number(ns) / 1e9));
+    }
+  } finally {
+    store.close();
+  }
+  return { case: label, rates };
+}
+
+function runExporter(path: string): Row {
+  const store = openLocalStore(path);
+  const exporter = new LocalSpanExporter(store);
+  const rates: number[] = [];
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      let ns = 0n;
+      let n = 0;
+      for (let chunk = 0; chunk < ROUND_SPANS / 10_000; chunk++) {
+        const readable = makeReadableSpans(10_000);
+        for (let i = 0; i < readable.length; i += 512) {
+          const start = process.hrtime.bigint();
+          exporter.export(readable.slice(i, i + 512), () => undefined);
+          ns += process.hrtime.bigint() - start;
+        }
+        n += readable.length;
+      }
+      rates.push(n / (Number(ns) / 1e9));
+    }
+  } finally {
+    store.close();
+  }
+  return { case: "LocalSpanExporter (OTel ReadableSpan → store), file, FULL, batch 512", rates };
+}
+
+function main(): void {
+  const dir = mkdtempSync(join(tmpdir(), "lfd-bench-ingest-"));
+  const load = loadavg()[0]!;
+  try {
+    const rows: Row[] = [
+      runStore(`file, WAL, synchronous=FULL (default), batch ${BATCH}`, join(dir, "full.db"), BATCH),
+      runStore(`file, WAL, synchronous=NORMAL, batch ${BATCH}`, join(dir, "normal.db"), BATCH, { synchronous: "NORMAL" }),
+      runStore(`:memory:, batch ${BATCH}`, ":memory:", BATCH),
+      runStore("file, WAL, FULL, batch 10 (one commit + fsync per 10 spans)", join(dir, "small.db"), 10, undefined, 10_000),
+      runExporter(join(dir, "exporter.db")),
+    ];
+    const rssMb = process.resourceUsage().maxRSS / 1024;
+    console.log(`Span ingestion into the embedded store, in-process (${ROUNDS} rounds × ${ROUND_SPANS} spans, ${SPANS_PER_TRACE} spans per trace)`);
+    console.log(`goal ≥ ${GOAL.toLocaleString("en-US")} spans/s; 1-min load average at start: ${load.toFixed(2)} on 2 cores`);
+    console.log("| case | median spans/s | best spans/s | best vs goal |");
+    console.log("|---|---:|---:|---:|");
+    const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
+    for (const r of rows) {
+      const best = Math.max(...r.rates);
+      console.log(`| ${r.case} | ${fmt(median(r.rates))} | ${fmt(best)} | ${(best / GOAL).toFixed(2)}× |`);
+    }
+    console.log(`peak RSS of the whole run: ${rssMb.toFixed(0)} MB`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();
