@@ -26,8 +26,9 @@ export function createClientEvals(client: Langfuse): ClientEvals {
     ...(config.environment ? { environment: config.environment } : {}),
     isTraceSampled: (traceId) => isTraceSampled(traceId, config.sampleRate),
     // Over HTTP small batches keep latency low; into the embedded store each batch is one
-    // SQLite commit (an fsync), so bigger batches cost less.
-    flushAt: Math.min(config.flushAt, config.mode === "local" ? 100 : 15),
+    // SQLite commit (an fsync, which dominates), so scores go in few, large commits.
+    flushAt: Math.min(config.flushAt, config.mode === "local" ? 1000 : 15),
+    ...(config.mode === "local" ? { batchSize: 1000 } : {}),
     flushIntervalMs: Math.min(config.flushIntervalSeconds, 1) * 1000,
     maxQueueSize: config.maxQueueSize,
     // The HTTP API already retries each request with backoff; one more round covers 207 partial failures.

@@ -18,6 +18,8 @@ export interface ScoreManagerOptions {
   maxQueueSize?: number;
   maxRetries?: number;
   retryBaseMs?: number;
+  /** Scores per ingestion call (default 100). */
+  batchSize?: number;
   logger?: ScoreLogger;
 }
 
@@ -53,6 +55,7 @@ export class ScoreManager implements Flushable {
       maxQueueSize: options.maxQueueSize ?? 100_000,
       maxRetries: options.maxRetries,
       retryBaseMs: options.retryBaseMs,
+      batchSize: options.batchSize,
       logger: this.logger,
     });
   }

@@ -29,11 +29,13 @@ export interface ScoreQueueOptions {
   maxRetries?: number;
   /** First backoff delay; doubles per attempt, with jitter. Default 250 ms. */
   retryBaseMs?: number;
+  /** Events per ingestion call. Default 100 (as the official SDKs send over HTTP). */
+  batchSize?: number;
   logger?: ScoreLogger;
 }
 
-/** Events per ingestion request (the official SDKs use 100). */
-const MAX_BATCH = 100;
+/** Default events per ingestion request (the official SDKs use 100). */
+const DEFAULT_BATCH = 100;
 /** Batches in flight at once during one drain. */
 const PARALLEL_BATCHES = 4;
 
@@ -52,6 +54,7 @@ export class ScoreQueue implements Flushable {
   private readonly logger: ScoreLogger;
   private readonly maxRetries: number;
   private readonly retryBaseMs: number;
+  private readonly batchSize: number;
   private delivered = 0;
   private dropped = 0;
   private failed = 0;
@@ -61,6 +64,7 @@ export class ScoreQueue implements Flushable {
     this.logger = options.logger ?? consoleScoreLogger;
     this.maxRetries = options.maxRetries ?? 3;
     this.retryBaseMs = options.retryBaseMs ?? 250;
+    this.batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
   }
 
   /** Number of scores waiting to be sent. */
@@ -142,7 +146,7 @@ export class ScoreQueue implements Flushable {
         try {
           for (let guard = 0; guard < 1_000_000 && this.queue.length > 0; guard++) {
             const batches: IngestionEvent[][] = [];
-            for (let i = 0; i < PARALLEL_BATCHES && this.queue.length > 0; i++) batches.push(this.queue.splice(0, MAX_BATCH));
+            for (let i = 0; i < PARALLEL_BATCHES && this.queue.length > 0; i++) batches.push(this.queue.splice(0, this.batchSize));
             await Promise.all(batches.map((b) => this.sendBatch(b)));
           }
         } finally {
