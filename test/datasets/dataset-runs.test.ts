@@ -48,6 +48,19 @@ describe.each(BACKENDS)("dataset runs (%s)", (kind) => {
     }
   });
 
+  it("item.run rejects with the API error when the item cannot be linked, without running fn", async () => {
+    const dataset = await c.langfuse.getDataset("capitals");
+    const item = dataset.items[0];
+    await c.langfuse.api.datasetItems.delete(item.id);
+    let ran = false;
+    const err = await item.run({ runName: "after-delete" }, () => {
+      ran = true;
+    }).catch((e: { status?: number }) => e);
+    expect(ran).toBe(false);
+    expect(err).toMatchObject({ status: 404 });
+    await expect(item.run({ runName: " " }, () => 1)).rejects.toThrow(/runName: must be a non-empty string/);
+  });
+
   it("dataset.runExperiment records a dataset run with linked run items and run-level scores", async () => {
     const dataset = await c.langfuse.getDataset("capitals");
     const result = await dataset.runExperiment({

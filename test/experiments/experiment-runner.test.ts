@@ -172,6 +172,21 @@ describe.each(BACKENDS)("runExperiment (%s)", (kind) => {
     expect(trace.observations.find((o) => o.id === childId)?.environment).toBe("sdk-experiment");
   });
 
+  it("starts every item in a new trace, even when called inside an observed function", async () => {
+    const outer = await c.langfuse.startAsCurrentObservation({ name: "ci-job" }, async (span) => {
+      const result = await c.langfuse.runExperiment({ name: "nested", data: [{ input: 1 }, { input: 2 }], task: ({ input }) => input });
+      return { traceId: span.traceId, items: result.itemResults };
+    });
+    await c.langfuse.flush();
+    const traceIds = outer.items.map((r) => r.traceId);
+    expect(new Set(traceIds).size).toBe(2);
+    expect(traceIds).not.toContain(outer.traceId);
+    for (const r of outer.items) {
+      const trace = await c.langfuse.api.traces.get(r.traceId!);
+      expect(trace.observations.find((o) => o.id === r.observationId)?.parentObservationId).toBeNull();
+    }
+  });
+
   it("gives each run a default name from the experiment name and time", async () => {
     const before = Date.now();
     const result = await c.langfuse.runExperiment({ name: "named", data: [{ input: 1 }], task: () => 1 });
