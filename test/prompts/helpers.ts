@@ -28,6 +28,8 @@ export class CountingApi implements LangfuseApi {
   /** Delay (ms) added to each prompts.get, before or after the real read. */
   delayMs = 0;
   delayAfterRead = false;
+  /** prompts.get calls whose real read has completed. */
+  readsDone = 0;
   readonly prompts: LangfuseApi["prompts"];
 
   constructor(readonly inner: LangfuseApi) {
@@ -39,6 +41,7 @@ export class CountingApi implements LangfuseApi {
         if (this.delayMs > 0 && !this.delayAfterRead) await delay();
         if (this.faults.length > 0) throw this.faults.shift();
         const result = await inner.prompts.get(name, query);
+        this.readsDone++;
         if (this.delayMs > 0 && this.delayAfterRead) await delay();
         return result;
       },

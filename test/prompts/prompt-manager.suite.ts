@@ -245,10 +245,10 @@ export function promptManagerSuite(mode: string, makeFixture: () => Promise<ApiF
 
     it("does not store a fetch result that raced with createPrompt", async () => {
       await other.createPrompt({ name: "race", prompt: "old", labels: ["production"] });
-      api.delayMs = 30;
+      api.delayMs = 300;
       api.delayAfterRead = true; // the in-flight request has read "old" before the create
       const inFlight = prompts.getPrompt("race");
-      await new Promise((r) => setTimeout(r, 5));
+      await waitFor(() => api.readsDone === 1); // the read is done; the response is still "in flight"
       await prompts.createPrompt({ name: "race", prompt: "new", labels: ["production"] });
       expect((await inFlight).prompt).toBe("old");
       expect(prompts.cache.get("race", "production")).toBeUndefined();
@@ -313,9 +313,9 @@ export function promptManagerSuite(mode: string, makeFixture: () => Promise<ApiF
   });
 }
 
-/** Polls a condition on the event loop (bounded: at most 500 turns of 2 ms). */
+/** Polls a condition on the event loop (bounded: at most 2,000 turns of 2 ms). */
 export async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 2000; i++) {
     if (condition()) return;
     await new Promise((r) => setTimeout(r, 2));
   }
