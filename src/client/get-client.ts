@@ -19,5 +19,16 @@ export function getClient(publicKey?: string): Langfuse {
   return new Langfuse({ publicKey, tracingEnabled: false });
 }
 
-// Decorators and free functions find the default client through this resolver.
-setRuntimeResolver(() => getClient().tracing);
+/**
+ * Decorators and free functions find the default client through this resolver. With tracing
+ * switched off by env and no client yet, nothing is created (no store file, no provider):
+ * decorated code simply runs untraced.
+ */
+let disabledByEnv: boolean | undefined;
+setRuntimeResolver(() => {
+  const found = findClient();
+  if (found) return found.tracing;
+  disabledByEnv ??= (process.env.LANGFUSE_TRACING_ENABLED ?? "").trim().toLowerCase() === "false";
+  if (disabledByEnv) return undefined;
+  return getClient().tracing;
+});

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Langfuse } from "../../src";
@@ -39,6 +39,36 @@ f(1);
     } finally {
       await reader.shutdown();
       info.mockRestore();
+    }
+  });
+});
+
+describe("LANGFUSE_TRACING_ENABLED=false with no client created", () => {
+  it("decorated code runs untraced and nothing is created (no store file)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lf-off-"));
+    try {
+      const script = join(dir, "script.ts");
+      writeFileSync(
+        script,
+        `import { observe, startObservation } from ${JSON.stringify(join(ROOT, "src"))};
+const f = observe((x: number) => x + 1, { name: "off" });
+const o = startObservation({ name: "manual" });
+o.end();
+process.stdout.write("RESULT " + JSON.stringify({ v: f(1), recording: o.isRecording() }));
+`,
+      );
+      const run = spawnSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), script], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, TS_NODE_PROJECT: join(ROOT, "tsconfig.json"), LANGFUSE_TRACING_ENABLED: "false", LANGFUSE_LOCAL_DB: "" },
+        timeout: 120_000,
+      });
+      expect(run.stderr).toBe("");
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain('RESULT {"v":2,"recording":false}');
+      expect(existsSync(join(dir, ".langfuse"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
