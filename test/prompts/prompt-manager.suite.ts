@@ -243,6 +243,20 @@ export function promptManagerSuite(mode: string, makeFixture: () => Promise<ApiF
       expect(prompts.cache.get("a", "production")).toBeDefined();
     });
 
+    it("deletePrompt removes versions and invalidates that name", async () => {
+      await prompts.createPrompt({ name: "del", prompt: "v1", labels: ["production"] });
+      await prompts.createPrompt({ name: "del", prompt: "v2", labels: ["staging"] });
+      await prompts.getPrompt("del");
+      await prompts.getPrompt("del", { label: "staging" });
+      await prompts.deletePrompt("del", { version: 2 });
+      expect(prompts.cache.get("del", "production")).toBeUndefined();
+      await expect(prompts.getPrompt("del", { label: "staging" })).rejects.toMatchObject({ status: 404 });
+      expect((await prompts.getPrompt("del", { label: "latest" })).version).toBe(1); // latest re-attached
+      await prompts.deletePrompt("del");
+      await expect(prompts.getPrompt("del", { version: 1 })).rejects.toMatchObject({ status: 404 });
+      await expect(prompts.deletePrompt("del", { version: 1, label: "x" })).rejects.toThrow(LangfuseValidationError);
+    });
+
     it("does not store a fetch result that raced with createPrompt", async () => {
       await other.createPrompt({ name: "race", prompt: "old", labels: ["production"] });
       api.delayMs = 300;
