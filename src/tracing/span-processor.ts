@@ -1,6 +1,7 @@
 import { trace, type Attributes, type AttributeValue, type Context } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { createBackend, type Backend } from "../api/backend";
 import type { FlushReport } from "../client/flushable";
 import type { LangfuseOptions } from "../config/options";
 import { resolveConfig } from "../config/resolve-config";
@@ -39,6 +40,7 @@ export interface LangfuseSpanProcessorParams
     | "maxQueueSize"
     | "maxFieldChars"
     | "debug"
+    | "localDbPath"
   > {
   /** Replaces the OTLP exporter (tests, custom collectors). */
   exporter?: SpanExporter;
@@ -91,37 +93,46 @@ export class LangfuseSpanProcessor implements SpanProcessor {
   private errors: string[] = [];
   private readonly reason: string | undefined;
 
-  constructor(params: LangfuseSpanProcessorParams = {}) {
-    const { exporter, ...options } = params;
-    const config = resolveConfig(options);
-    this.config = config;
-    if (exporter) this.exporter = exporter;
-    else if (config.mode === "http") this.exporter = createOtlpSpanExporter(config);
-    else this.reason = "no Langfuse keys and no exporter given";
-    this.environment = config.environment;
-    this.release = config.release;
-    if (config.debug) logger.setDebug(true);
+  /** Set when this processor opened the embedded store itself (standalone, no keys); closed on shutdown. */
+  private readonly ownedBackend: Backend | undefined;
+
+  /**
+   * Standalone use (your own NodeSDK / provider): options resolve like `new Langfuse()`. With
+   * keys, spans go over OTLP to `baseUrl`; without, into the embedded store (LANGFUSE_LOCAL_DB).
+   * The second argument is internal: the client passes its resolved config and exporter.
+   */
+  constructor(params: LangfuseSpanProcessorParams = {}, internal?: { config: ResolvedConfig; exporter: SpanExporter | undefined; reason?: string }) {
+    if (internal) {
+      this.config = internal.config;
+      this.exporter = internal.exporter;
+      this.reason = internal.exporter ? undefined : (internal.reason ?? "no span exporter");
+    } else {
+      const { exporter, ...options } = params;
+      const config = resolveConfig(options);
+      this.config = config;
+      if (exporter) {
+        this.exporter = exporter;
+      } else if (config.mode === "http") {
+        this.exporter = createOtlpSpanExporter(config);
+      } else {
+        try {
+          this.ownedBackend = createBackend(config);
+          this.exporter = this.ownedBackend.createSpanExporter();
+          logger.infoOnce(`backend:${this.ownedBackend.describe()}`, this.ownedBackend.describe());
+        } catch (err) {
+          this.reason = `the embedded store could not be opened: ${err instanceof Error ? err.message : String(err)}`;
+          logger.warnOnce("processor-no-store", `LangfuseSpanProcessor: ${this.reason}; spans are not exported.`);
+        }
+      }
+    }
+    this.environment = this.config.environment;
+    this.release = this.config.release;
+    if (this.config.debug) logger.setDebug(true);
   }
 
   /** Used by the client: the config is already resolved and the exporter chosen by the backend. */
   static fromConfig(config: ResolvedConfig, exporter: SpanExporter | undefined, noExporterReason?: string): LangfuseSpanProcessor {
-    const p = Object.create(LangfuseSpanProcessor.prototype) as LangfuseSpanProcessor;
-    const init: Record<string, unknown> = {
-      config,
-      exporter,
-      queue: [],
-      timer: undefined,
-      inFlight: undefined,
-      isShutdown: false,
-      environment: config.environment,
-      release: config.release,
-      delivered: 0,
-      dropped: 0,
-      failed: 0,
-      errors: [],
-      reason: exporter ? undefined : noExporterReason ?? "no span exporter",
-    };
-    return Object.assign(p, init);
+    return new LangfuseSpanProcessor({}, { config, exporter, reason: noExporterReason });
   }
 
   /** True when ended spans actually leave the process. */
@@ -310,6 +321,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
     this.isShutdown = true;
     try {
       await this.exporter?.shutdown();
+      await this.ownedBackend?.shutdown();
     } catch (err) {
       report.errors.push(`exporter shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider, InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
@@ -84,6 +87,25 @@ describe("tracer set-up", () => {
     expect(outer.attributes["langfuse.environment"]).toBe("staging");
     expect(warn.mock.calls.map((c) => String(c[0])).join("\n")).not.toContain("without a LangfuseSpanProcessor");
     await provider.shutdown();
+  });
+
+  it("a standalone LangfuseSpanProcessor without keys records into the embedded store", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lf-proc-"));
+    const db = join(dir, "proc.db");
+    try {
+      const processor = new LangfuseSpanProcessor({ localDbPath: db });
+      const provider = new NodeTracerProvider({ spanProcessors: [processor] });
+      provider.register();
+      const lf = new Langfuse({ localDbPath: db });
+      clients.push(lf);
+      expect(lf.providerMode).toBe("foreign-global");
+      observe(() => "stored", { name: "standalone-local" })();
+      await provider.shutdown(); // flushes and closes the processor's own store
+      const list = await lf.api.observations.list({});
+      expect(list.data.map((o) => o.name)).toEqual(["standalone-local"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("honours an explicit tracerProvider and leaves the global one alone", async () => {
