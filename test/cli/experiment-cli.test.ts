@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runExperimentCli, type ExperimentCliIo } from "../../src/cli/experiment";
@@ -32,7 +32,7 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
 describe("langfuse-decorators experiment (in process)", () => {
   it("exit 0 when every gate passes; writes JSON, JUnit and the GitHub step summary", async () => {
     const summary = join(dir, "summary.md");
-    const r = await cli([join(FIX, "passing.eval.ts"), "--json", join(dir, "out/report.json"), "--junit", join(dir, "out/junit.xml"), "--no-progress"], {
+    const r = await cli([join(FIX, "passing.fixture.ts"), "--json", join(dir, "out/report.json"), "--junit", join(dir, "out/junit.xml"), "--no-progress"], {
       GITHUB_STEP_SUMMARY: summary,
     });
     expect(r.stderr).toBe("");
@@ -52,7 +52,7 @@ describe("langfuse-decorators experiment (in process)", () => {
   });
 
   it("exit 1 when a gate fails; the verdict names the failing check", async () => {
-    const r = await cli([join(FIX, "failing.eval.ts"), "--json", join(dir, "r.json"), "--junit", join(dir, "j.xml"), "--no-progress"]);
+    const r = await cli([join(FIX, "failing.fixture.ts"), "--json", join(dir, "r.json"), "--junit", join(dir, "j.xml"), "--no-progress"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("✖ length-suite: FAILED\n    - short passRate: 1/3 items >= 1 (33.3%), needs >= 50.0% (missing or non-numeric on 1 of 3)");
     expect(r.stderr).toContain("✔ always-fine: PASSED");
@@ -65,18 +65,18 @@ describe("langfuse-decorators experiment (in process)", () => {
   });
 
   it("--fail-on-error turns task errors into a gate failure; --filter selects suites", async () => {
-    const onlyFine = await cli([join(FIX, "failing.eval.ts"), "--filter", "/^always/", "--no-progress"]);
+    const onlyFine = await cli([join(FIX, "failing.fixture.ts"), "--filter", "/^always/", "--no-progress"]);
     expect(onlyFine.code).toBe(0);
     expect(onlyFine.stdout).not.toContain("length-suite");
-    const strict = await cli([join(FIX, "failing.eval.ts"), "--filter", "length", "--fail-on-error", "--no-progress"]);
+    const strict = await cli([join(FIX, "failing.fixture.ts"), "--filter", "length", "--fail-on-error", "--no-progress"]);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toContain("    - 1 item(s) failed");
   });
 
   it("exit 2 for load errors, unknown options, no files and no matching suite", async () => {
-    const broken = await cli([join(FIX, "broken.eval.ts"), "--json", join(dir, "e.json")]);
+    const broken = await cli([join(FIX, "broken.fixture.ts"), "--json", join(dir, "e.json")]);
     expect(broken.code).toBe(2);
-    expect(broken.stderr).toMatch(/✖ ERROR: loading .*broken\.eval\.ts failed: Invalid @ExperimentSuite\("broken"\): dataset: give exactly one of dataset or data \(exit 2\)/);
+    expect(broken.stderr).toMatch(/✖ ERROR: loading .*broken\.fixture\.ts failed: Invalid @ExperimentSuite\("broken"\): dataset: give exactly one of dataset or data \(exit 2\)/);
     expect(JSON.parse(readFileSync(join(dir, "e.json"), "utf8"))).toMatchObject({ exitCode: 2, passed: false, suites: [] });
 
     expect((await cli(["--bogus"])).code).toBe(2);
@@ -84,9 +84,27 @@ describe("langfuse-decorators experiment (in process)", () => {
     const none = await cli([join(dir, "nothing-here/*.eval.ts")]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("no suite files found");
-    const unmatched = await cli([join(FIX, "failing.eval.ts"), "--filter", "zzz"]);
+    const unmatched = await cli([join(FIX, "failing.fixture.ts"), "--filter", "zzz"]);
     expect(unmatched.code).toBe(2);
     expect(unmatched.stderr).toContain("No experiment suites matched");
+  });
+
+  it("finds **/*.eval.ts by default, skipping node_modules", async () => {
+    const project = join(dir, "project");
+    const suite = (name: string) => `
+      import { ExperimentSuite, Task, Evaluator } from ${JSON.stringify(join(ROOT, "decorators"))};
+      @ExperimentSuite({ name: ${JSON.stringify(name)}, data: [{ input: 1 }], thresholds: { ok: { mean: 1 } } })
+      export class S { @Task() run() { return 1; } @Evaluator() ok() { return { name: "ok", value: 1 }; } }
+    `;
+    mkdirSync(join(project, "src/evals"), { recursive: true });
+    mkdirSync(join(project, "node_modules/dep"), { recursive: true });
+    writeFileSync(join(project, "src/evals/found.eval.ts"), suite("found-by-glob"));
+    writeFileSync(join(project, "node_modules/dep/hidden.eval.ts"), suite("must-not-run"));
+    let stdout = "";
+    const code = await runExperimentCli(["--no-progress"], { stdout: (t) => (stdout += t), stderr: (t) => (stdout += t), cwd: project, env: {} });
+    expect(code).toBe(0);
+    expect(stdout).toContain("✔ found-by-glob: PASSED");
+    expect(stdout).not.toContain("must-not-run");
   });
 
   it("prints usage with --help", async () => {
@@ -100,10 +118,10 @@ describe("langfuse-decorators experiment (real processes)", () => {
   const env = () => ({ ...process.env, LANGFUSE_LOCAL_DB: join(dir, "proc.db"), TS_NODE_PROJECT: join(ROOT, "tsconfig.json"), TS_NODE_TRANSPILE_ONLY: "true" });
 
   it("the binary's exit code is the verdict's (0 and 1) under ts-node", () => {
-    const pass = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "src/cli/main.ts", "experiment", "test/cli/fixtures/passing.eval.ts", "--no-progress"], { cwd: ROOT, env: env(), encoding: "utf8", timeout: 120_000 });
+    const pass = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "src/cli/main.ts", "experiment", "test/cli/fixtures/passing.fixture.ts", "--no-progress"], { cwd: ROOT, env: env(), encoding: "utf8", timeout: 120_000 });
     expect(pass.stdout).toContain("PASS: 1 suite(s) passed");
     expect(pass.status).toBe(0);
-    const fail = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "src/cli/main.ts", "experiment", "test/cli/fixtures/failing.eval.ts"], { cwd: ROOT, env: env(), encoding: "utf8", timeout: 120_000 });
+    const fail = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "src/cli/main.ts", "experiment", "test/cli/fixtures/failing.fixture.ts"], { cwd: ROOT, env: env(), encoding: "utf8", timeout: 120_000 });
     expect(fail.stderr).toContain("FAIL: a quality gate failed (exit 1)");
     expect(fail.status).toBe(1);
   });
@@ -120,7 +138,7 @@ describe("langfuse-decorators experiment (real processes)", () => {
        delete require.extensions[".ts"];
        const mode = registerTypeScriptLoader(${JSON.stringify(ROOT)});
        process.stdout.write("loader=" + mode + "\\n");
-       runExperimentCli([${JSON.stringify(join(FIX, "injected.eval.ts"))}, "--no-progress"], {
+       runExperimentCli([${JSON.stringify(join(FIX, "injected.fixture.ts"))}, "--no-progress"], {
          stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), cwd: ${JSON.stringify(ROOT)}, env: process.env,
        }).then((code) => { process.exitCode = code; });`,
     );
