@@ -24,8 +24,12 @@ export interface EvaluatorMetadata {
   classEvaluator?: { name: string };
 }
 
-// Keyed by constructor; a WeakMap keeps decorated classes collectable.
-const registry = new WeakMap<Function, EvaluatorMetadata>();
+// Keyed by constructor; a WeakMap keeps decorated classes collectable. Kept on globalThis so a
+// suite compiled against one copy of this package (the TS sources) is read by another (the
+// CLI's built copy).
+const REGISTRY_KEY = Symbol.for("langfuse-decorators.evaluator-metadata");
+const registry: WeakMap<Function, EvaluatorMetadata> = ((globalThis as { [REGISTRY_KEY]?: WeakMap<Function, EvaluatorMetadata> })[REGISTRY_KEY] ??=
+  new WeakMap<Function, EvaluatorMetadata>());
 
 function metaFor(ctor: Function): EvaluatorMetadata {
   let meta = registry.get(ctor);

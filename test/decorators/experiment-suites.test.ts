@@ -204,6 +204,20 @@ describe("decorator-registered experiment suites", () => {
     expect(run.datasetRunItems.map((r) => r.datasetItemId).sort()).toEqual(["s1", "s2"]);
   });
 
+  it("shares suite and evaluator metadata between two loaded copies of the decorators (built CLI + TS sources)", () => {
+    let evaluatorCopy: typeof import("../../decorators/evaluator.decorator") | undefined;
+    let suiteCopy: typeof import("../../decorators/experiment.decorator") | undefined;
+    jest.isolateModules(() => {
+      evaluatorCopy = require("../../decorators/evaluator.decorator");
+      suiteCopy = require("../../decorators/experiment.decorator");
+    });
+    expect(evaluatorCopy!.getEvaluatorMetadata).not.toBe(getEvaluatorMetadata);
+    const { CapitalsSuite } = defineSuites();
+    expect(evaluatorCopy!.getEvaluatorMetadata(CapitalsSuite).task?.method).toBe("answer");
+    expect(evaluatorCopy!.isEvaluatorClass(CaseInsensitiveMatch)).toBe(true);
+    expect(suiteCopy!.getSuiteOptions(CapitalsSuite)?.name).toBe("capitals-injected");
+  });
+
   it("validates suite options when the class is decorated", () => {
     expect(() => ExperimentSuite({ name: "x" })).toThrow(LangfuseValidationError);
     expect(() => ExperimentSuite({ name: "x", data: [], dataset: "d" })).toThrow(/give exactly one of dataset or data/);
