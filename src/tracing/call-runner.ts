@@ -15,6 +15,20 @@ export interface CallOptions {
 /** Stream/generator output keeps at most this many chunks (the serializer caps characters too). */
 export const MAX_STREAM_CHUNKS = 1000;
 const CANCELLED = "Cancelled: the consumer stopped before the end of the stream";
+const NOT_CONSUMED = "Not consumed: the stream was garbage-collected before it was read to the end";
+
+/**
+ * A returned stream that is dropped without being read to the end would keep its span open
+ * forever (never exported). When the stream object is garbage-collected, end the span with a
+ * status message instead. Callbacks hold only the span side, never the stream.
+ */
+const droppedStreams = new FinalizationRegistry<() => void>((finish) => {
+  try {
+    finish();
+  } catch {
+    /* never throw from a finalizer */
+  }
+});
 
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message || err.name || "Error";
@@ -167,15 +181,32 @@ class ChunkCollector {
 }
 
 /** Ends a streamed span exactly once. */
-function makeFinisher(span: Span, o: CallOptions, collector: ChunkCollector): (status?: { error?: unknown; cancelled?: boolean }) => void {
+/*
+ * Finalizer callbacks are built in these tiny functions on purpose: a closure created inside
+ * a wrapper function shares V8's context with the wrapper's other closures, which reference
+ * the stream itself, and the stream would then never be collected.
+ */
+function onDropped(finish: Finish): () => void {
+  return () => finish({ dropped: true });
+}
+
+function onDroppedUnlessUsed(finish: Finish, state: { used: boolean }): () => void {
+  return () => {
+    if (!state.used) finish({ dropped: true });
+  };
+}
+
+type Finish = (status?: { error?: unknown; cancelled?: boolean; dropped?: boolean }) => void;
+
+function makeFinisher(span: Span, o: CallOptions, collector: ChunkCollector): Finish {
   let finished = false;
   return (status) => {
     if (finished) return;
     finished = true;
     if (status?.error !== undefined) recordError(span, status.error);
-    else if (status?.cancelled) {
+    else if (status?.cancelled || status?.dropped) {
       try {
-        span.setAttribute(Attr.OBSERVATION_STATUS_MESSAGE, CANCELLED);
+        span.setAttribute(Attr.OBSERVATION_STATUS_MESSAGE, status.dropped ? NOT_CONSUMED : CANCELLED);
       } catch {
         /* ignore */
       }
@@ -238,6 +269,7 @@ function wrapSyncGenerator(span: Span, ctx: Context, gen: Generator, o: CallOpti
     },
     [Symbol.iterator]: { value: () => wrapper, configurable: true, writable: true },
   });
+  droppedStreams.register(wrapper, onDropped(finish));
   return wrapper;
 }
 
@@ -279,6 +311,7 @@ function wrapAsyncIterator(
     },
     [Symbol.asyncIterator]: { value: () => wrapper, configurable: true, writable: true },
   });
+  droppedStreams.register(wrapper, onDropped(finish));
   return wrapper;
 }
 
@@ -289,21 +322,22 @@ function wrapAsyncIterator(
  */
 function patchAsyncIterable(span: Span, ctx: Context, iterable: AsyncIterable<unknown>, o: CallOptions): unknown {
   const original = iterable[Symbol.asyncIterator];
-  let used = false;
+  const state = { used: false };
   try {
     Object.defineProperty(iterable, Symbol.asyncIterator, {
       configurable: true,
       writable: true,
       value: function tracedAsyncIterator(this: unknown): AsyncIterator<unknown> {
         const inner = context.with(ctx, () => original.call(iterable));
-        if (used) return inner; // a second iteration is not part of the traced call
-        used = true;
+        if (state.used) return inner; // a second iteration is not part of the traced call
+        state.used = true;
         return wrapAsyncIterator(span, ctx, inner, o, undefined);
       },
     });
   } catch {
     return undefined;
   }
+  droppedStreams.register(iterable, onDroppedUnlessUsed(makeFinisher(span, { ...o, captureOutput: false }, new ChunkCollector(false)), state));
   return iterable;
 }
 
@@ -311,7 +345,7 @@ function wrapWebStream(span: Span, ctx: Context, stream: ReadableStream<unknown>
   const collector = new ChunkCollector(o.captureOutput !== false);
   const finish = makeFinisher(span, o, collector);
   const reader = stream.getReader();
-  return new ReadableStream<unknown>({
+  const traced = new ReadableStream<unknown>({
     async pull(controller) {
       try {
         const r = await context.with(ctx, () => reader.read());
@@ -332,6 +366,8 @@ function wrapWebStream(span: Span, ctx: Context, stream: ReadableStream<unknown>
       await reader.cancel(reason);
     },
   });
+  droppedStreams.register(traced, onDropped(finish));
+  return traced;
 }
 
 /** Node streams are piped, not iterated: end the span when the stream finishes or fails. */
