@@ -77,6 +77,20 @@ function first(a: IngestAttributes, keys: readonly string[]): V {
   for (const k of keys) if (isSet(a[k])) return a[k];
   return undefined;
 }
+
+/** Keys our own SDK writes; spans carrying only these skip every foreign-convention lookup. */
+const isLangfuseKey = (k: string) => k.startsWith("langfuse.") || k === "user.id" || k === "session.id";
+const langfuseSubsets = new WeakMap<readonly string[], readonly string[]>();
+/** `first`, restricted to Langfuse keys when the span has no foreign ones (`foreign` false). */
+function firstOf(a: IngestAttributes, keys: readonly string[], foreign: boolean): V {
+  if (foreign) return first(a, keys);
+  let subset = langfuseSubsets.get(keys);
+  if (!subset) {
+    subset = keys.filter(isLangfuseKey);
+    langfuseSubsets.set(keys, subset);
+  }
+  return first(a, subset);
+}
 /** IO and JSON-carrying values are stored as text: strings raw, everything else JSON. */
 const ioText = (v: V): string | undefined => (v === undefined || v === null ? undefined : typeof v === "string" ? v : JSON.stringify(v));
 function parseJsonObject(v: V): Record<string, unknown> | undefined | null {
@@ -179,7 +193,7 @@ function versionAtMost(version: string | undefined, major: number, minor: number
   return a < major || (a === major && b <= minor);
 }
 
-export function resolveObservationType(span: IngestSpan): ObservationType {
+export function resolveObservationType(span: IngestSpan, flags: number = scanFlags(span.attributes)): ObservationType {
   const a = span.attributes;
   const lfType = a["langfuse.observation.type"];
   // Priority 0: Python SDK ≤ 3.3 sent generations as "span" with generation attributes.
@@ -192,6 +206,13 @@ export function resolveObservationType(span: IngestSpan): ObservationType {
   )
     return "GENERATION";
   if (typeof lfType === "string" && LANGFUSE_TYPES[lfType]) return LANGFUSE_TYPES[lfType]!;
+  if (!(flags & F_FOREIGN)) {
+    if (span.scope.name === "livekit-agents") {
+      if (span.name === "agent_turn" || span.name === "start_agent_activity") return "AGENT";
+      if (span.name === "function_tool") return "TOOL";
+    }
+    return isSet(a["langfuse.observation.model.name"]) ? "GENERATION" : "SPAN";
+  }
   const oi = a["openinference.span.kind"];
   if (typeof oi === "string" && OPENINFERENCE_TYPES[oi.toUpperCase()]) return OPENINFERENCE_TYPES[oi.toUpperCase()]!;
   const op = a["gen_ai.operation.name"];
@@ -234,9 +255,12 @@ const LEVEL_ALIASES: Record<string, ObservationLevel> = {
   CRITICAL: "ERROR",
 };
 
-function observationName(span: IngestSpan): string {
+const NAME_KEYS = ["gen_ai.tool.name", "genkit:name", "logfire.msg", "ai.toolCall.name"];
+
+function observationName(span: IngestSpan, foreign: boolean): string {
+  if (!foreign) return span.name;
   const a = span.attributes;
-  const n = str(first(a, ["gen_ai.tool.name", "genkit:name", "logfire.msg", "ai.toolCall.name"]));
+  const n = str(first(a, NAME_KEYS));
   if (n) return n;
   const opId = str(a["ai.operationId"]);
   if (opId) {
@@ -252,9 +276,11 @@ function level(span: IngestSpan): ObservationLevel {
   return span.status?.code === 2 ? "ERROR" : "DEFAULT";
 }
 
-function environment(span: IngestSpan): { value: string; explicit: boolean } {
-  for (const k of ["langfuse.environment", "deployment.environment.name", "deployment.environment"]) {
-    const v = str(span.attributes[k]) ?? str(span.resource[k]);
+const ENVIRONMENT_KEYS = ["langfuse.environment", "deployment.environment.name", "deployment.environment"];
+
+function environment(span: IngestSpan, foreign: boolean): { value: string; explicit: boolean } {
+  for (const k of ENVIRONMENT_KEYS) {
+    const v = (foreign || k === "langfuse.environment" ? str(span.attributes[k]) : undefined) ?? str(span.resource[k]);
     if (v) return { value: normalizeEnvironment(v), explicit: true };
   }
   return { value: "default", explicit: false };
@@ -278,20 +304,21 @@ function parseTags(v: V): string[] | undefined {
 
 const AI_AGENT_OPS = new Set(["invoke_agent", "agent_step"]);
 
-function model(span: IngestSpan): string | undefined {
+const MODEL_KEYS = [
+  "langfuse.observation.model.name",
+  "gen_ai.response.model",
+  "ai.model.id",
+  "gen_ai.request.model",
+  "llm.response.model",
+  "llm.model_name",
+  "model",
+];
+
+function model(span: IngestSpan, foreign: boolean): string | undefined {
   const a = span.attributes;
+  if (!foreign) return str(a["langfuse.observation.model.name"]);
   if (typeof a["gen_ai.operation.name"] === "string" && AI_AGENT_OPS.has(a["gen_ai.operation.name"]) && span.scope.name === "ai") return undefined;
-  const m = str(
-    first(a, [
-      "langfuse.observation.model.name",
-      "gen_ai.response.model",
-      "ai.model.id",
-      "gen_ai.request.model",
-      "llm.response.model",
-      "llm.model_name",
-      "model",
-    ]),
-  );
+  const m = str(first(a, MODEL_KEYS));
   if (m) return m;
   if (a["genkit:metadata:subtype"] === "model") return str(a["genkit:name"]);
   return undefined;
@@ -306,8 +333,11 @@ function paramValues(o: Record<string, unknown>): Record<string, string | number
   return out;
 }
 
-function modelParameters(a: IngestAttributes, hasPrefixedKeys: boolean): Record<string, string | number> | undefined {
-  for (const k of ["langfuse.observation.model.parameters", "llm.invocation_parameters", "model_config"]) {
+const MODEL_PARAMETER_KEYS = ["langfuse.observation.model.parameters", "llm.invocation_parameters", "model_config"];
+
+function modelParameters(a: IngestAttributes, hasPrefixedKeys: boolean, foreign: boolean): Record<string, string | number> | undefined {
+  for (const k of MODEL_PARAMETER_KEYS) {
+    if (!foreign && k !== "langfuse.observation.model.parameters") break;
     const o = parseJsonObject(a[k]);
     if (o) return paramValues(o);
   }
@@ -435,12 +465,15 @@ function genAiMessages(a: IngestAttributes, key: string, withSystem: boolean): V
   return v;
 }
 
-export function extractIo(span: IngestSpan, domain: "observation" | "trace"): { input?: string; output?: string } {
+export function extractIo(span: IngestSpan, domain: "observation" | "trace", foreign = true): { input?: string; output?: string } {
   const a = span.attributes;
-  const pair = (i: V, o: V) => (isSet(i) || isSet(o) ? { input: ioText(i), output: ioText(o) } : undefined);
   if (domain === "trace") return { input: ioText(a["langfuse.trace.input"]), output: ioText(a["langfuse.trace.output"]) };
-  let r = pair(a["langfuse.observation.input"], a["langfuse.observation.output"]);
-  if (r) return r;
+  const lfIn = a["langfuse.observation.input"];
+  const lfOut = a["langfuse.observation.output"];
+  if (isSet(lfIn) || isSet(lfOut)) return { input: ioText(lfIn), output: ioText(lfOut) };
+  if (!foreign) return {};
+  const pair = (i: V, o: V) => (isSet(i) || isSet(o) ? { input: ioText(i), output: ioText(o) } : undefined);
+  let r: { input?: string; output?: string } | undefined;
   if (span.scope.name === "ai") {
     const input = first(a, ["ai.prompt.messages", "ai.prompt", "ai.toolCall.args"]);
     let output: V;
@@ -597,7 +630,7 @@ function extractUsage(span: IngestSpan, hasPrefixedKeys: boolean): Record<string
   return raw ? nonNegativeInts(raw) : {};
 }
 
-function extractCost(a: IngestAttributes): Record<string, number> {
+function extractCost(a: IngestAttributes, foreign: boolean): Record<string, number> {
   const given = a["langfuse.observation.cost_details"];
   if (given !== undefined && given !== null) {
     if (typeof given !== "string") return typeof given === "object" && !Array.isArray(given) ? nonNegativeNumbers(given) : {};
@@ -608,6 +641,7 @@ function extractCost(a: IngestAttributes): Record<string, number> {
       // fall through
     }
   }
+  if (!foreign) return {};
   const total = first(a, ["gen_ai.usage.cost", "llm.cost.total"]);
   return typeof total === "number" ? nonNegativeNumbers({ total }) : {};
 }
@@ -673,11 +707,39 @@ const TRACE_UPDATE_KEYS = [
   "tag.tags",
 ];
 
+const TRACE_UPDATE_KEYS_LANGFUSE = TRACE_UPDATE_KEYS.filter(isLangfuseKey);
+
 /** The listed keys; keys under `langfuse.trace.metadata` are detected by the flag scan. */
-function hasTraceUpdates(a: IngestAttributes): boolean {
-  for (const k of TRACE_UPDATE_KEYS) if (isSet(a[k]) && a[k] !== false) return true;
+function hasTraceUpdates(a: IngestAttributes, foreign: boolean): boolean {
+  const keys = foreign ? TRACE_UPDATE_KEYS : TRACE_UPDATE_KEYS_LANGFUSE;
+  for (const k of keys) if (isSet(a[k]) && a[k] !== false) return true;
   return false;
 }
+
+const USER_ID_KEYS = [
+  "langfuse.user.id",
+  "user.id",
+  "langfuse.observation.metadata.langfuse_user_id",
+  "langfuse.trace.metadata.langfuse_user_id",
+  "ai.telemetry.metadata.userId",
+];
+const SESSION_ID_KEYS = [
+  "langfuse.session.id",
+  "session.id",
+  "gen_ai.conversation.id",
+  "langfuse.observation.metadata.langfuse_session_id",
+  "langfuse.trace.metadata.langfuse_session_id",
+  "ai.telemetry.metadata.sessionId",
+];
+const TAGS_KEYS = [
+  "langfuse.trace.tags",
+  "langfuse.tags",
+  "langfuse.observation.metadata.langfuse_tags",
+  "langfuse.trace.metadata.langfuse_tags",
+  "ai.telemetry.metadata.tags",
+  "tag.tags",
+];
+const PUBLIC_KEYS = ["langfuse.trace.public", "langfuse.public"];
 
 // Resource/scope parts of metadata are identical for all spans of one resource: cache by identity.
 const resourceJsonCache = new WeakMap<object, string>();
@@ -731,6 +793,8 @@ const F_AI_META = 4;
 const F_EXPERIMENT = 8;
 const F_USAGE = 16;
 const F_PARAMS = 32;
+/** Any key besides the Langfuse ones (see isLangfuseKey). */
+const F_FOREIGN = 64;
 
 function scanFlags(a: IngestAttributes): number {
   let f = 0;
@@ -740,13 +804,20 @@ function scanFlags(a: IngestAttributes): number {
       else if (k.startsWith("langfuse.trace.metadata")) f |= F_TRACE_META;
       else if (k.startsWith("langfuse.metadata")) f |= F_OBS_META | F_TRACE_META;
       else if (k.startsWith("langfuse.experiment.")) f |= F_EXPERIMENT;
+    } else if (k === "user.id" || k === "session.id") {
+      continue;
     } else if (k.startsWith("gen_ai.")) {
+      f |= F_FOREIGN;
       if (k.startsWith("gen_ai.usage.")) f |= F_USAGE;
       else if (k.startsWith("gen_ai.request.")) f |= F_PARAMS;
     } else if (k.startsWith("llm.")) {
+      f |= F_FOREIGN;
       if (k.startsWith("llm.token_count.")) f |= F_USAGE;
       else if (k.startsWith("llm.invocation_parameters.")) f |= F_PARAMS;
-    } else if (k.startsWith("ai.telemetry.metadata.")) f |= F_AI_META;
+    } else {
+      f |= F_FOREIGN;
+      if (k.startsWith("ai.telemetry.metadata.")) f |= F_AI_META;
+    }
   }
   return f;
 }
@@ -767,21 +838,23 @@ const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unkno
 export function mapSpan(span: IngestSpan): MappedSpan {
   const a = span.attributes;
   const flags = scanFlags(a);
-  const type = resolveObservationType(span);
+  // Vercel AI SDK spans ("ai" scope) are read through their own keys even when those are absent.
+  const foreign = (flags & F_FOREIGN) !== 0 || span.scope.name === "ai";
+  const type = resolveObservationType(span, foreign ? flags | F_FOREIGN : flags);
   const isLangfuseSdk = span.scope.name.startsWith("langfuse-sdk");
-  const env = environment(span);
-  const name = observationName(span);
-  const io = extractIo(span, "observation");
+  const env = environment(span, foreign);
+  const name = observationName(span, foreign);
+  const io = extractIo(span, "observation", foreign);
   const resourceTraceMeta = resourceTraceMetadata(span.resource);
   const traceMeta = flags & (F_TRACE_META | F_AI_META) ? extractMetadata(a, "trace") : EMPTY;
   const obsMeta = flags & (F_OBS_META | F_AI_META) ? extractMetadata(a, "observation") : EMPTY;
   const attributesBlob = isLangfuseSdk ? undefined : foreignAttributes(a);
   const obsUserMeta = Object.keys(resourceTraceMeta).length ? { ...resourceTraceMeta, ...obsMeta } : obsMeta;
 
-  const mdl = model(span);
-  const params = modelParameters(a, (flags & F_PARAMS) !== 0);
+  const mdl = model(span, foreign);
+  const params = modelParameters(a, (flags & F_PARAMS) !== 0, foreign);
   const usage = extractUsage(span, (flags & F_USAGE) !== 0);
-  let cost = extractCost(a);
+  let cost = extractCost(a, foreign);
   const skipUsage = typeof a["gen_ai.operation.name"] === "string" && AI_AGENT_OPS.has(a["gen_ai.operation.name"]) && span.scope.name === "ai";
   const usageDetails = skipUsage ? {} : usage;
   if (skipUsage) cost = {};
@@ -842,31 +915,18 @@ export function mapSpan(span: IngestSpan): MappedSpan {
     inputExplicit: false,
     outputExplicit: false,
   };
-  if (isRoot || (flags & F_TRACE_META) !== 0 || hasTraceUpdates(a)) {
+  if (isRoot || (flags & F_TRACE_META) !== 0 || hasTraceUpdates(a, foreign)) {
     const traceName = str(a["langfuse.trace.name"]);
     trace.name = traceName ?? (isRoot ? name : undefined);
     trace.nameExplicit = traceName !== undefined;
-    trace.userId = str(
-      first(a, ["langfuse.user.id", "user.id", "langfuse.observation.metadata.langfuse_user_id", "langfuse.trace.metadata.langfuse_user_id", "ai.telemetry.metadata.userId"]),
-    );
-    trace.sessionId = str(
-      first(a, [
-        "langfuse.session.id",
-        "session.id",
-        "gen_ai.conversation.id",
-        "langfuse.observation.metadata.langfuse_session_id",
-        "langfuse.trace.metadata.langfuse_session_id",
-        "ai.telemetry.metadata.sessionId",
-      ]),
-    );
-    trace.tags = parseTags(
-      first(a, ["langfuse.trace.tags", "langfuse.tags", "langfuse.observation.metadata.langfuse_tags", "langfuse.trace.metadata.langfuse_tags", "ai.telemetry.metadata.tags", "tag.tags"]),
-    );
-    const pub = first(a, ["langfuse.trace.public", "langfuse.public"]);
+    trace.userId = str(firstOf(a, USER_ID_KEYS, foreign));
+    trace.sessionId = str(firstOf(a, SESSION_ID_KEYS, foreign));
+    trace.tags = parseTags(firstOf(a, TAGS_KEYS, foreign));
+    const pub = first(a, PUBLIC_KEYS);
     if (pub !== undefined) trace.public = pub === true || pub === "true";
     trace.version = version;
     trace.release = release;
-    const tio = extractIo(span, "trace");
+    const tio = extractIo(span, "trace", foreign);
     trace.inputExplicit = tio.input !== undefined;
     trace.outputExplicit = tio.output !== undefined;
     trace.input = tio.input ?? (isRoot ? io.input : undefined);
