@@ -82,6 +82,7 @@ export class Langfuse {
 
   private readonly flushables = new Set<Flushable>();
   private readonly ownedProvider: BasicTracerProvider | undefined;
+  private readonly externalProvider: { forceFlush?: () => Promise<void> } | undefined;
   private shutdownResult: Promise<FlushResult> | undefined;
 
   constructor(options: LangfuseOptions = {}) {
@@ -116,6 +117,7 @@ export class Langfuse {
       const setup = setUpTracer(this.config, this.spanProcessor);
       this.providerMode = setup.mode;
       this.ownedProvider = setup.ownedProvider;
+      this.externalProvider = setup.externalProvider as { forceFlush?: () => Promise<void> } | undefined;
       this.tracing = new TracingRuntime(
         this,
         true,
@@ -141,8 +143,15 @@ export class Langfuse {
     const reports = await Promise.all([
       safely("spans", () => this.spanProcessor.flushWithReport()),
       ...[...this.flushables].map((f) => safely(f.name, () => f.flush())),
+      ...(this.externalProvider ? [safely("provider", () => this.flushExternalProvider())] : []),
     ]);
     return combine(reports);
+  }
+
+  /** The user's own provider holds their LangfuseSpanProcessor: flush it too (never shut it down). */
+  private async flushExternalProvider(): Promise<FlushReport> {
+    await this.externalProvider?.forceFlush?.();
+    return emptyReport("provider");
   }
 
   /** Flushes, then stops every queue, the span pipeline and the backend. Idempotent. */

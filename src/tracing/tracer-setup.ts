@@ -41,6 +41,8 @@ export interface TracerSetup {
   ownedProvider?: BasicTracerProvider;
   /** True when spans may go to a provider without our processor; the client checks once. */
   checkProcessorReach: boolean;
+  /** The user's provider (explicit or global): flush() force-flushes it so their Langfuse processor delivers too. */
+  externalProvider?: TracerProvider;
 }
 
 function globalDelegate(): TracerProvider | undefined {
@@ -63,7 +65,12 @@ function globalDelegate(): TracerProvider | undefined {
 export function setUpTracer(config: ResolvedConfig, processor: LangfuseSpanProcessor): TracerSetup {
   const version = config.sdkVersion;
   if (config.tracerProvider) {
-    return { mode: "explicit", tracer: config.tracerProvider.getTracer(TRACER_NAME, version), checkProcessorReach: true };
+    return {
+      mode: "explicit",
+      tracer: config.tracerProvider.getTracer(TRACER_NAME, version),
+      checkProcessorReach: true,
+      externalProvider: config.tracerProvider,
+    };
   }
   const existing = globalDelegate();
   if (existing && !(existing as unknown as Record<symbol, boolean>)[OWNED_PROVIDER]) {
@@ -71,7 +78,7 @@ export function setUpTracer(config: ResolvedConfig, processor: LangfuseSpanProce
       "foreign-provider",
       "An OpenTelemetry TracerProvider is already registered; Langfuse spans use it. Add `langfuse.spanProcessor` (or a LangfuseSpanProcessor) to that provider.",
     );
-    return { mode: "foreign-global", tracer: trace.getTracer(TRACER_NAME, version), checkProcessorReach: true };
+    return { mode: "foreign-global", tracer: trace.getTracer(TRACER_NAME, version), checkProcessorReach: true, externalProvider: existing };
   }
   const provider = new BasicTracerProvider({
     spanProcessors: [processor],

@@ -79,7 +79,9 @@ describe("tracer set-up", () => {
       }
     }
     expect(await new Svc().outer()).toBe(2);
-    await processor.forceFlush();
+    // The client's flush() also force-flushes the user's provider (and so its Langfuse processor).
+    const flushed = await lf.flush();
+    expect(flushed.reports.map((r) => r.name)).toContain("provider");
     const spans = exporter.getFinishedSpans();
     expect(spans.map((s) => s.name).sort()).toEqual(["Svc.inner", "Svc.outer"]);
     const outer = spans.find((s) => s.name === "Svc.outer")!;
@@ -117,7 +119,7 @@ describe("tracer set-up", () => {
     expect(lf.providerMode).toBe("explicit");
     expect(hasGlobalProvider()).toBe(false);
     lf.startObservation({ name: "explicit-span" }).end();
-    await provider.forceFlush();
+    await lf.flush();
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(["explicit-span"]);
   });
 
