@@ -190,3 +190,23 @@ describe("trace derivation", () => {
     expect(trace.metadata).toEqual({ team: "core" });
   });
 });
+
+describe("fast path for spans with only Langfuse keys", () => {
+  test("adding an unrelated foreign attribute changes nothing but the foreign-attributes blob", () => {
+    const attrs = {
+      "langfuse.observation.type": "generation",
+      "langfuse.observation.model.name": "gpt-4o",
+      "langfuse.observation.usage_details": '{"input":10,"output":5}',
+      "langfuse.observation.input": "q",
+      "langfuse.environment": "prod",
+      "user.id": "u",
+      "session.id": "s",
+      "langfuse.trace.tags": '["a"]',
+    };
+    const base = span(attrs, { spanId: "00000000000000aa" });
+    const plain = mapSpan(base);
+    const withForeign = mapSpan({ ...base, attributes: { ...attrs, "http.route": "/x" } });
+    expect({ ...withForeign.observation, metadata: undefined }).toEqual({ ...plain.observation, metadata: undefined });
+    expect(withForeign.trace).toEqual(plain.trace);
+  });
+});
