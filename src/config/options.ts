@@ -18,7 +18,7 @@ export interface LangfuseOptions {
   tracingEnabled?: boolean;
   /** LANGFUSE_TRACING_ENVIRONMENT: lowercase `[a-z0-9_-]`, at most 40 chars, not starting with "langfuse". */
   environment?: string;
-  /** LANGFUSE_RELEASE, else the first CI commit variable found (GITHUB_SHA, CI_COMMIT_SHA, ...). */
+  /** LANGFUSE_TRACING_RELEASE or LANGFUSE_RELEASE, else the first CI commit variable found (GITHUB_SHA, CI_COMMIT_SHA, ...). */
   release?: string;
   /** LANGFUSE_SAMPLE_RATE, 0..1; whole traces are kept or dropped by trace id. Default 1. */
   sampleRate?: number;

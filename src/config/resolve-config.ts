@@ -135,9 +135,11 @@ export function resolveConfig(options: LangfuseOptions = {}, env: Env = process.
     (s) => s.toLowerCase() !== "false", true,
   );
   const environment = pick(sources, "environment", options.environment, "environment", env, "LANGFUSE_TRACING_ENVIRONMENT", String, undefined);
-  let release = pick(sources, "release", options.release, "release", env, "LANGFUSE_RELEASE", String, undefined);
+  // LANGFUSE_TRACING_RELEASE (the name in the seed outline) and LANGFUSE_RELEASE (the Python
+  // SDK's) are both read; then the CI commit variables.
+  let release = pick(sources, "release", options.release, "release", env, "LANGFUSE_TRACING_RELEASE", String, undefined);
   if (release === undefined) {
-    for (const name of RELEASE_ENV_FALLBACKS) {
+    for (const name of ["LANGFUSE_RELEASE", ...RELEASE_ENV_FALLBACKS]) {
       const v = envStr(env, name);
       if (v !== undefined) {
         release = v;

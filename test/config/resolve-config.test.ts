@@ -91,6 +91,12 @@ describe("resolveConfig", () => {
     expect(c.environment).toBe("dev");
   });
 
+  it("reads the release from LANGFUSE_TRACING_RELEASE, then LANGFUSE_RELEASE", () => {
+    expect(resolveConfig({}, { LANGFUSE_TRACING_RELEASE: "tr", LANGFUSE_RELEASE: "r" }).release).toBe("tr");
+    expect(resolveConfig({}, { LANGFUSE_RELEASE: "r", GITHUB_SHA: "sha" }).release).toBe("r");
+    expect(resolveConfig({ release: "opt" }, { LANGFUSE_TRACING_RELEASE: "tr" }).release).toBe("opt");
+  });
+
   it("falls back to CI commit variables for the release", () => {
     expect(resolveConfig({}, { GITHUB_SHA: "abc123" }).release).toBe("abc123");
     expect(resolveConfig({}, { GITHUB_SHA: "abc123", CI_COMMIT_SHA: "first" }).release).toBe("first");
