@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { LangfuseApi } from "../../api/langfuse-api";
 import type * as T from "../../api/types";
+import type { Json } from "../../api/types";
 import type { LocalStore } from "../store";
 import {
   badRequest,
@@ -122,6 +123,59 @@ function validateCreate(body: unknown): T.CreatePromptRequest {
   return body as unknown as T.CreatePromptRequest;
 }
 
+// ---------------------------------------------------------------- prompt dependencies
+
+const TAG_RE = /@@@langfusePrompt:(.*?)@@@/g;
+const MAX_DEPENDENCY_DEPTH = 5;
+
+interface DependencyRef {
+  tag: string;
+  name: string;
+  version?: number;
+  label?: string;
+}
+
+/** `name=X|label=Y` or `name=X|version=N`; a message when malformed. */
+function parseDependencyTag(tag: string, inner: string): DependencyRef | string {
+  const fields = new Map<string, string>();
+  for (const part of inner.split("|")) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) return `Invalid prompt dependency tag ${tag}: expected key=value pairs`;
+    fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const name = fields.get("name");
+  if (!name) return `Invalid prompt dependency tag ${tag}: name is required`;
+  const label = fields.get("label");
+  const version = fields.get("version");
+  if ((label === undefined) === (version === undefined)) return `Invalid prompt dependency tag ${tag}: give exactly one of label or version`;
+  if (version !== undefined && !/^\d+$/.test(version)) return `Invalid prompt dependency tag ${tag}: version must be an integer`;
+  return { tag, name, label, version: version === undefined ? undefined : Number(version) };
+}
+
+/** The strings of a prompt that may hold dependency tags (the text, or each chat message's content). */
+function contentStrings(prompt: unknown): string[] {
+  if (typeof prompt === "string") return [prompt];
+  if (Array.isArray(prompt)) return prompt.flatMap((m) => (isPlainObject(m) && typeof m.content === "string" ? [m.content] : []));
+  return [];
+}
+
+function dependencyRefs(prompt: unknown): DependencyRef[] {
+  const refs: DependencyRef[] = [];
+  for (const text of contentStrings(prompt))
+    for (const m of text.matchAll(TAG_RE)) {
+      const ref = parseDependencyTag(m[0], m[1]!);
+      if (typeof ref === "string") throw badRequest(ref);
+      refs.push(ref);
+    }
+  return refs;
+}
+
+interface GraphNode {
+  id: string;
+  name: string;
+  version: number;
+}
+
 function parseVersion(v: unknown): number | undefined {
   if (v === undefined || v === null || v === "") return undefined;
   const n = typeof v === "string" ? Number(v) : v;
@@ -136,6 +190,49 @@ export class LocalPrompts implements PromptsApi {
 
   private get db() {
     return this.store.db;
+  }
+
+  private findRef(ref: DependencyRef): PromptRow | undefined {
+    return (
+      ref.version !== undefined
+        ? this.db.prepare("SELECT * FROM prompts WHERE name = ? AND version = ?").get(ref.name, ref.version)
+        : this.db
+            .prepare("SELECT * FROM prompts WHERE name = ? AND EXISTS (SELECT 1 FROM json_each(prompts.labels) WHERE value = ?) ORDER BY version DESC")
+            .get(ref.name, ref.label)
+    ) as PromptRow | undefined;
+  }
+
+  /**
+   * Replaces dependency tags in `text` with the referenced text prompts, recursively. `stack`
+   * holds the names on the current path (cycles are 400s), `graph` collects the edges.
+   */
+  private resolveText(text: string, parent: GraphNode, stack: string[], graph: Record<string, GraphNode[]>): string {
+    return text.replace(TAG_RE, (tag: string, inner: string) => {
+      const ref = parseDependencyTag(tag, inner);
+      if (typeof ref === "string") throw badRequest(ref);
+      if (stack.includes(ref.name)) throw badRequest(`Circular dependency detected: ${[...stack, ref.name].join(" -> ")}`);
+      if (stack.length >= MAX_DEPENDENCY_DEPTH) throw badRequest(`Prompt dependencies are nested deeper than ${MAX_DEPENDENCY_DEPTH} levels`);
+      const row = this.findRef(ref);
+      if (!row) throw badRequest(`Prompt dependency not found: ${ref.name} with ${ref.version !== undefined ? `version ${ref.version}` : `label '${ref.label}'`}`);
+      if (row.type !== "text") throw badRequest(`Prompt dependency ${ref.name} must be a text prompt`);
+      const node: GraphNode = { id: row.id, name: row.name, version: row.version };
+      (graph[parent.id] ??= []).push(node);
+      return this.resolveText(JSON.parse(row.prompt) as string, node, [...stack, ref.name], graph);
+    });
+  }
+
+  /** The prompt content with dependencies resolved, and the graph (null without dependencies). */
+  private resolveContent(row: PromptRow): { prompt: unknown; graph: Json | null } {
+    const prompt = JSON.parse(row.prompt) as unknown;
+    if (!row.prompt.includes("@@@langfusePrompt:")) return { prompt, graph: null };
+    const root: GraphNode = { id: row.id, name: row.name, version: row.version };
+    const dependencies: Record<string, GraphNode[]> = {};
+    const resolve = (text: string) => this.resolveText(text, root, [row.name], dependencies);
+    const resolved =
+      typeof prompt === "string"
+        ? resolve(prompt)
+        : (prompt as unknown[]).map((m) => (isPlainObject(m) && typeof m.content === "string" ? { ...m, content: resolve(m.content) } : m));
+    return { prompt: resolved, graph: { root, dependencies } as unknown as Json };
   }
 
   private versions(name: string): PromptRow[] {
@@ -171,6 +268,11 @@ export class LocalPrompts implements PromptsApi {
     return this.store.transaction(() => {
       const existing = this.versions(name);
       const latest = existing[0];
+      // Dependencies must resolve now (missing, non-text, circular or too deep → 400).
+      if (dependencyRefs(body.prompt).length) {
+        const probe: GraphNode = { id: "new", name, version: (latest?.version ?? 0) + 1 };
+        for (const text of contentStrings(body.prompt)) this.resolveText(text, probe, [name], {});
+      }
       if (latest && latest.type !== type)
         throw badRequest("Previous versions have different prompt type. Create a new prompt with a different name.");
       const now = nowIso();
@@ -221,7 +323,8 @@ export class LocalPrompts implements PromptsApi {
         .get(name, l) as PromptRow | undefined;
       if (!row) throw notFound(`Prompt not found: '${name}' with label '${l}'`);
     }
-    return rowToPrompt(row, true);
+    const resolved = this.resolveContent(row);
+    return { ...rowToPrompt(row, true), prompt: resolved.prompt, resolutionGraph: resolved.graph } as T.Prompt;
   }
 
   async get(name: string, query?: T.GetPromptQuery): Promise<T.Prompt> {
@@ -279,6 +382,26 @@ export class LocalPrompts implements PromptsApi {
     });
   }
 
+  /** 400 when another prompt refers to a version or label that the deletion would remove. */
+  private assertNoDependents(name: string, doomed: PromptRow[], all: PromptRow[]): void {
+    const remaining = all.filter((r) => !doomed.includes(r));
+    const goneVersions = new Set(doomed.map((r) => r.version));
+    const remainingLabels = new Set(remaining.flatMap((r) => JSON.parse(r.labels) as string[]));
+    const others = this.db
+      .prepare("SELECT name, version, prompt FROM prompts WHERE name != ? AND prompt LIKE '%@@@langfusePrompt:%'")
+      .all(name) as { name: string; version: number; prompt: string }[];
+    const dependents: string[] = [];
+    for (const o of others) {
+      for (const ref of dependencyRefs(JSON.parse(o.prompt))) {
+        if (ref.name !== name) continue;
+        const broken = ref.version !== undefined ? goneVersions.has(ref.version) : !remainingLabels.has(ref.label!);
+        if (broken) dependents.push(`${o.name} v${o.version}`);
+      }
+    }
+    if (dependents.length)
+      throw badRequest(`Prompt ${name} cannot be deleted: other prompts depend on it (${[...new Set(dependents)].join(", ")})`);
+  }
+
   async delete(name: string, query: T.GetPromptQuery = {}): Promise<void> {
     const version = parseVersion(query.version);
     const label = query.label || undefined;
@@ -289,6 +412,7 @@ export class LocalPrompts implements PromptsApi {
         version !== undefined ? r.version === version : label !== undefined ? (JSON.parse(r.labels) as string[]).includes(label) : true,
       );
       if (doomed.length === 0) throw notFound("Prompt not found");
+      this.assertNoDependents(name, doomed, all);
       const del = this.db.prepare("DELETE FROM prompts WHERE id = ?");
       for (const r of doomed) del.run(r.id);
       const hadLatest = doomed.some((r) => (JSON.parse(r.labels) as string[]).includes(LATEST));

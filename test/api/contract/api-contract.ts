@@ -206,6 +206,23 @@ export function describeApiContract(name: string, makeTarget: () => Promise<Cont
         await expectApiError(api.prompts.list({ limit: 101 }), 400);
       });
 
+      test("dependency tags resolve on get; missing dependencies and deleting a used prompt → 400", async () => {
+        const base = n("deps/base");
+        const composite = n("deps/composite");
+        await api.prompts.create({ name: base, prompt: "You are helpful.", labels: ["production"] });
+        await api.prompts.create({ name: composite, prompt: `Intro. @@@langfusePrompt:name=${base}|label=production@@@ Answer {{q}}`, labels: ["production"] });
+        const got = await api.prompts.get(composite);
+        expect(got.prompt).toBe("Intro. You are helpful. Answer {{q}}");
+        expect(got.resolutionGraph).toBeTruthy();
+        expect((await api.prompts.get(base)).resolutionGraph ?? null).toBeNull();
+        await expectApiError(api.prompts.create({ name: n("deps/broken"), prompt: `@@@langfusePrompt:name=${n("deps/none")}|version=1@@@` }), 400);
+        await expectApiError(api.prompts.delete(base), 400);
+        expect((await api.prompts.get(base)).version).toBe(1);
+        // base v2 → composite → base: a cycle
+        await expectApiError(api.prompts.create({ name: base, prompt: `@@@langfusePrompt:name=${composite}|label=production@@@`, labels: ["production"] }), 400);
+        await expectApiError(api.prompts.create({ name: n("deps/malformed"), prompt: `@@@langfusePrompt:name=${base}@@@` }), 400);
+      });
+
       test("delete one version re-attaches latest; delete all → 404", async () => {
         const name = n("deleted");
         await api.prompts.create({ name, prompt: "a" });
