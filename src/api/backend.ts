@@ -23,6 +23,9 @@ export interface Backend {
   shutdown(): Promise<void>;
 }
 
+/** The serve command's default database (LANGFUSE_LOCAL_DB's default). */
+const DEFAULT_LOCAL_DB = ".langfuse/langfuse.db";
+
 /** Throws a LangfuseError("CONFIG") when the local store cannot be opened. */
 export function createBackend(config: ResolvedConfig): Backend {
   if (config.mode === "http") {
@@ -53,7 +56,9 @@ export function createBackend(config: ResolvedConfig): Backend {
     describe: () =>
       store.path === ":memory:"
         ? "Langfuse: no keys set, recording to an in-memory embedded store (lost at exit)"
-        : `Langfuse: no keys set, recording to embedded store ${config.localDbPath} (browse it with: npx langfuse-decorators serve)`,
+        : `Langfuse: no keys set, recording to embedded store ${config.localDbPath} (serve it with: npx langfuse-decorators serve${
+            config.localDbPath === DEFAULT_LOCAL_DB ? "" : ` --db ${config.localDbPath}`
+          })`,
     shutdown: async () => store.close(),
   };
 }

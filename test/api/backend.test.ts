@@ -42,6 +42,7 @@ describe("createBackend", () => {
       expect(backend.mode).toBe("local");
       expect(backend.api).toBeInstanceOf(LocalApi);
       expect(backend.describe()).toContain(dbPath);
+      expect(backend.describe()).toContain(`serve --db ${dbPath}`);
       expect(backend.describe()).not.toContain("\n");
       const exporter = backend.createSpanExporter()!;
       const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });

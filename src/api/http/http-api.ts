@@ -1,3 +1,4 @@
+import { SDK_NAME, SDK_VERSION } from "../../config/sdk-info";
 import { LangfuseApiError } from "../errors";
 import type { LangfuseApi } from "../langfuse-api";
 import type * as T from "../types";
@@ -80,8 +81,8 @@ export class HttpApi implements LangfuseApi {
     this.headers = {
       ...(options.additionalHeaders ?? {}),
       Authorization: `Basic ${Buffer.from(`${options.publicKey}:${options.secretKey}`).toString("base64")}`,
-      "x-langfuse-sdk-name": options.sdkName ?? "langfuse-decorators",
-      "x-langfuse-sdk-version": options.sdkVersion ?? "0.0.0",
+      "x-langfuse-sdk-name": options.sdkName ?? SDK_NAME,
+      "x-langfuse-sdk-version": options.sdkVersion ?? SDK_VERSION,
       "x-langfuse-public-key": options.publicKey,
       Accept: "application/json",
     };
