@@ -210,3 +210,35 @@ describe("fast path for spans with only Langfuse keys", () => {
     expect(withForeign.trace).toEqual(plain.trace);
   });
 });
+
+describe("IO from other instrumentations", () => {
+  test("flattened OpenLLMetry gen_ai.prompt.N.* and OpenInference llm.*_messages.N.message.* become message arrays", () => {
+    const ol = mapSpan(
+      span({ "gen_ai.prompt.0.role": "system", "gen_ai.prompt.0.content": "be brief", "gen_ai.prompt.1.role": "user", "gen_ai.prompt.1.content": "hi", "gen_ai.completion.0.content": "hello" }),
+    ).observation;
+    expect(JSON.parse(ol.input!)).toEqual([
+      { role: "system", content: "be brief" },
+      { role: "user", content: "hi" },
+    ]);
+    expect(JSON.parse(ol.output!)).toEqual([{ content: "hello" }]);
+    const oi = mapSpan(span({ "llm.input_messages.0.message.role": "user", "llm.input_messages.0.message.content": "q", "llm.output_messages.0.message.content": "a" })).observation;
+    expect(JSON.parse(oi.input!)).toEqual([{ role: "user", content: "q" }]);
+    expect(JSON.parse(oi.output!)).toEqual([{ content: "a" }]);
+  });
+
+  test("GenAI span events: role messages → input, one choice → output object; operation details event wins", () => {
+    const ev = (name: string, attributes: Record<string, string>) => ({ name, timeMs: 0, attributes });
+    const msgs = mapSpan(
+      span({}, { events: [ev("gen_ai.system.message", { content: "sys" }), ev("gen_ai.user.message", { content: "q" }), ev("gen_ai.choice", { message: '{"content":"a"}' })] }),
+    ).observation;
+    expect(JSON.parse(msgs.input!)).toEqual([
+      { role: "system", content: "sys" },
+      { role: "user", content: "q" },
+    ]);
+    expect(JSON.parse(msgs.output!)).toEqual({ message: { content: "a" } });
+    const details = mapSpan(
+      span({}, { events: [ev("gen_ai.user.message", { content: "ignored" }), ev("gen_ai.client.inference.operation.details", { "gen_ai.input.messages": "[1]", "gen_ai.output.messages": "[2]" })] }),
+    ).observation;
+    expect(details).toMatchObject({ input: "[1]", output: "[2]" });
+  });
+});
