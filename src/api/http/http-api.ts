@@ -11,7 +11,11 @@ export interface HttpApiOptions {
   secretKey: string;
   /** Per attempt. */
   timeoutSeconds: number;
-  /** Retries after the first attempt on network errors, 408, 429 and 5xx. Default 3. */
+  /**
+   * Retries after the first attempt on network errors, 408, 429 and 5xx. Default 3. Writes that
+   * are not idempotent (prompt versions, items without id, run items, scores without id) are
+   * retried only on 429, 503 and refused connections.
+   */
   maxRetries?: number;
   /** First backoff step in ms (doubles per retry, with jitter). Default 300. */
   retryBaseDelayMs?: number;
@@ -29,11 +33,19 @@ type Query = Record<string, string | number | boolean | string[] | undefined | n
 interface RequestSpec {
   method: "GET" | "POST" | "PATCH" | "DELETE";
   path: string;
+  /**
+   * false for writes that would be applied twice if repeated (a new prompt version, an item
+   * without id, a run item): those are retried only when the server surely did not process
+   * the first attempt (429, 503, connection refused), never after a timeout or a 500.
+   */
+  idempotent?: boolean;
   query?: Query;
   body?: unknown;
 }
 
 const enc = encodeURIComponent;
+/** Connection failures that happen before a request could reach the server. */
+const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"]);
 const MAX_ERROR_BODY_CHARS = 2000;
 
 function queryString(query: Query | undefined): string {
@@ -92,7 +104,10 @@ export class HttpApi implements LangfuseApi {
     return this.secretKey ? text.split(this.secretKey).join("***") : text;
   }
 
-  private async attempt(spec: RequestSpec, url: string): Promise<{ response?: Response; error?: LangfuseApiError; retryAfterMs?: number }> {
+  private async attempt(
+    spec: RequestSpec,
+    url: string,
+  ): Promise<{ response?: Response; error?: LangfuseApiError; retryAfterMs?: number; notSent?: boolean }> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     try {
@@ -123,8 +138,11 @@ export class HttpApi implements LangfuseApi {
       };
     } catch (err) {
       const timedOut = controller.signal.aborted;
-      const reason = timedOut ? `timed out after ${this.timeoutMs / 1000}s` : this.scrub((err as Error)?.message ?? String(err));
+      const cause = (err as { cause?: { code?: unknown } })?.cause?.code;
+      const detail = typeof cause === "string" ? ` (${cause})` : "";
+      const reason = timedOut ? `timed out after ${this.timeoutMs / 1000}s` : this.scrub(`${(err as Error)?.message ?? String(err)}${detail}`);
       return {
+        notSent: !timedOut && typeof cause === "string" && NOT_SENT_CODES.has(cause),
         error: new LangfuseApiError(timedOut ? 408 : 0, `${spec.method} ${spec.path} ${timedOut ? reason : `network error: ${reason}`}`,
           { message: reason, error: timedOut ? "TimeoutError" : "NetworkError" }),
       };
@@ -139,7 +157,7 @@ export class HttpApi implements LangfuseApi {
     let lastRetryAfterMs: number | undefined;
     for (let attempt = 0; attempt <= this.retry.maxRetries; attempt++) {
       if (attempt > 0) await sleep(retryDelayMs(this.retry, attempt - 1, lastRetryAfterMs));
-      const { response, error, retryAfterMs } = await this.attempt(spec, url);
+      const { response, error, retryAfterMs, notSent } = await this.attempt(spec, url);
       if (response) {
         if (response.status === 204) return undefined as R;
         const text = await response.text();
@@ -152,14 +170,17 @@ export class HttpApi implements LangfuseApi {
       }
       lastError = error!;
       lastRetryAfterMs = retryAfterMs;
-      const retryable = lastError.status === 0 || isRetryableStatus(lastError.status);
+      const retryable =
+        spec.idempotent === false
+          ? notSent === true || lastError.status === 429 || lastError.status === 503
+          : lastError.status === 0 || isRetryableStatus(lastError.status);
       if (!retryable) break;
     }
     throw lastError!;
   }
 
   readonly prompts: LangfuseApi["prompts"] = {
-    create: (body) => this.request({ method: "POST", path: "/api/public/v2/prompts", body }),
+    create: (body) => this.request({ method: "POST", path: "/api/public/v2/prompts", body, idempotent: false }),
     get: (name, query) =>
       this.request({ method: "GET", path: `/api/public/v2/prompts/${enc(name)}`, query: { version: query?.version, label: query?.label } }),
     list: (query) => this.request({ method: "GET", path: "/api/public/v2/prompts", query: query as Query }),
@@ -179,7 +200,7 @@ export class HttpApi implements LangfuseApi {
   };
 
   readonly datasetItems: LangfuseApi["datasetItems"] = {
-    upsert: (body) => this.request({ method: "POST", path: "/api/public/dataset-items", body }),
+    upsert: (body) => this.request({ method: "POST", path: "/api/public/dataset-items", body, idempotent: body?.id !== undefined }),
     get: (id) => this.request({ method: "GET", path: `/api/public/dataset-items/${enc(id)}` }),
     list: (query) => this.request({ method: "GET", path: "/api/public/dataset-items", query: query as Query }),
     delete: async (id) => {
@@ -188,12 +209,13 @@ export class HttpApi implements LangfuseApi {
   };
 
   readonly datasetRunItems: LangfuseApi["datasetRunItems"] = {
-    create: (body) => this.request({ method: "POST", path: "/api/public/dataset-run-items", body }),
+    create: (body) => this.request({ method: "POST", path: "/api/public/dataset-run-items", body, idempotent: false }),
     list: (query) => this.request({ method: "GET", path: "/api/public/dataset-run-items", query: query as unknown as Query }),
   };
 
   readonly scores: LangfuseApi["scores"] = {
-    create: (body) => this.request({ method: "POST", path: "/api/public/scores", body }),
+    // Scores upsert on id: repeating one that carries an id is harmless.
+    create: (body) => this.request({ method: "POST", path: "/api/public/scores", body, idempotent: Boolean(body?.id) }),
     list: (query) => this.request({ method: "GET", path: "/api/public/v2/scores", query: query as Query }),
     get: (id) => this.request({ method: "GET", path: `/api/public/v2/scores/${enc(id)}` }),
     delete: async (id) => {

@@ -130,7 +130,7 @@ describe("HttpApi retries", () => {
     await withServer(
       (_req, res, n) => (n === 1 ? json(res, 503, { message: "Service Unavailable" }) : n === 2 ? json(res, 408, {}) : json(res, 200, { id: "s1" })),
       async (baseUrl, seen) => {
-        await expect(makeApi(baseUrl).scores.create({ name: "x", value: 1, traceId: "t" })).resolves.toEqual({ id: "s1" });
+        await expect(makeApi(baseUrl).scores.create({ id: "s1", name: "x", value: 1, traceId: "t" })).resolves.toEqual({ id: "s1" });
         expect(seen).toHaveLength(3);
         expect(seen.every((s) => s.method === "POST" && s.url === "/api/public/scores")).toBe(true);
       },
@@ -234,5 +234,53 @@ describe("retry policy", () => {
   test("retryable statuses", () => {
     expect([408, 429, 500, 502, 503, 504].every(isRetryableStatus)).toBe(true);
     expect([400, 401, 403, 404, 409, 422, 501].some(isRetryableStatus)).toBe(false);
+  });
+});
+
+describe("HttpApi retries of non-idempotent writes", () => {
+  test("a prompt create is not repeated after a 500 (it may have been applied), but is after 429/503", async () => {
+    await withServer(
+      (_req, res) => json(res, 500, { message: "Internal Server Error" }),
+      async (baseUrl, seen) => {
+        const e = await catchApiError(makeApi(baseUrl).prompts.create({ name: "p", prompt: "x" }));
+        expect(e.status).toBe(500);
+        expect(seen).toHaveLength(1);
+      },
+    );
+    await withServer(
+      (_req, res, n) => (n === 1 ? json(res, 503, {}) : n === 2 ? json(res, 429, {}) : json(res, 201, { name: "p", version: 1 })),
+      async (baseUrl, seen) => {
+        await expect(makeApi(baseUrl).prompts.create({ name: "p", prompt: "x" })).resolves.toMatchObject({ version: 1 });
+        expect(seen).toHaveLength(3);
+      },
+    );
+  });
+
+  test("timeouts repeat idempotent writes (item with id, score with id) but not an item without id", async () => {
+    await withServer(
+      () => undefined,
+      async (baseUrl, seen) => {
+        const api = makeApi(baseUrl, { timeoutSeconds: 0.2, maxRetries: 1 });
+        await catchApiError(api.datasetItems.upsert({ datasetName: "d", input: 1 }));
+        expect(seen).toHaveLength(1);
+        await catchApiError(api.datasetItems.upsert({ datasetName: "d", id: "item-1", input: 1 }));
+        expect(seen).toHaveLength(3);
+        await catchApiError(api.scores.create({ id: "s-1", name: "n", value: 1, traceId: "t" }));
+        expect(seen).toHaveLength(5);
+      },
+    );
+  });
+
+  test("a refused connection on a non-idempotent write is a NETWORK error naming the cause", async () => {
+    let closedUrl = "";
+    await withServer(
+      () => undefined,
+      async (baseUrl) => {
+        closedUrl = baseUrl;
+      },
+    );
+    const e = await catchApiError(makeApi(closedUrl, { maxRetries: 2 }).prompts.create({ name: "p", prompt: "x" }));
+    expect(e.status).toBe(0);
+    expect(e.message).toContain("ECONNREFUSED");
   });
 });
