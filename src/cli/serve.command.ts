@@ -3,7 +3,7 @@ import { LangfuseError } from "../errors";
 import { defaultDbPath, startServer, type RunningServer } from "../server";
 import type { CliCommand } from "./main";
 
-const HELP = `Usage: langfuse-decorators serve [--port 3000] [--host 127.0.0.1] [--db path]
+const HELP = `Usage: langfuse-decorators serve [--port 3000] [--host 127.0.0.1] [--db path] [--show-keys]
 
 Serves the embedded store as a Langfuse-compatible HTTP API (public API + OTLP traces).
 
@@ -11,12 +11,49 @@ Options:
   --port <n>     port to listen on (default 3000; 0 picks a free one)
   --host <addr>  address to bind (default 127.0.0.1, this machine only)
   --db <path>    SQLite file (default $LANGFUSE_LOCAL_DB or .langfuse/langfuse.db)
+  --show-keys    print the full secret key (by default only a masked form is printed)
   -h, --help     show this help
 
 Keys: LANGFUSE_PUBLIC_KEY/LANGFUSE_SECRET_KEY if set, otherwise generated at first start and
-kept in server-keys.json (mode 0600) next to the database.`;
+kept in server-keys.json (mode 0600) next to the database. The secret key is never printed in
+full unless --show-keys is given: read it from the keys file.`;
 
 class UsageError extends Error {}
+
+/**
+ * A secret as it may appear in output: its first 6 characters and "…" (the generated ones start
+ * with the non-secret "sk-lf-"). Short secrets are masked completely so the prefix never gives
+ * away a meaningful part of them.
+ */
+export function maskSecret(secret: string): string {
+  return secret.length >= 16 ? `${secret.slice(0, 6)}…` : "…";
+}
+
+/** Lines telling the user how to configure a client, without the full secret unless asked. */
+export function keyLines(server: Pick<RunningServer, "url" | "publicKey" | "secretKey" | "keySource" | "keysFile">, showKeys: boolean): string[] {
+  const lines: string[] = [];
+  if (server.keySource === "generated") lines.push(server.keysFile ? `Generated API keys, saved to ${server.keysFile} (mode 0600)` : `Generated API keys (in-memory store: not saved, new keys at every start)`);
+  else if (server.keySource === "file") lines.push(`API keys from ${server.keysFile} (mode 0600)`);
+  else if (server.keySource === "env") lines.push(`API keys from LANGFUSE_PUBLIC_KEY / LANGFUSE_SECRET_KEY`);
+  else lines.push(`API keys from the server options`);
+  lines.push("", "Point any Langfuse SDK at it:", `  export LANGFUSE_BASE_URL=${server.url}`, `  export LANGFUSE_PUBLIC_KEY=${server.publicKey}`);
+  if (showKeys) {
+    lines.push(`  export LANGFUSE_SECRET_KEY=${server.secretKey}`);
+  } else if (server.keySource === "env") {
+    lines.push(`  (LANGFUSE_SECRET_KEY: the value already in your environment, ${maskSecret(server.secretKey)})`);
+  } else if (server.keysFile && !server.keysFile.includes("'")) {
+    lines.push(
+      `  export LANGFUSE_SECRET_KEY=$(node -p 'require(${JSON.stringify(server.keysFile)}).secretKey')   # ${maskSecret(server.secretKey)}`,
+      `  (the secret key is in ${server.keysFile}; run with --show-keys to print it)`,
+    );
+  } else {
+    lines.push(
+      `  LANGFUSE_SECRET_KEY: ${maskSecret(server.secretKey)}${server.keysFile ? ` (full value in ${server.keysFile})` : ""}`,
+      `  (run with --show-keys to print it, or set LANGFUSE_PUBLIC_KEY / LANGFUSE_SECRET_KEY for the server)`,
+    );
+  }
+  return lines;
+}
 
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`--port must be an integer between 0 and 65535, got "${text}"`);
@@ -42,6 +79,7 @@ export const serveCommand: CliCommand = {
     let port: number;
     let host: string;
     let dbPath: string;
+    let showKeys: boolean;
     try {
       const { values } = parseArgs({
         args: argv,
@@ -49,6 +87,7 @@ export const serveCommand: CliCommand = {
           port: { type: "string" },
           host: { type: "string" },
           db: { type: "string" },
+          "show-keys": { type: "boolean" },
           help: { type: "boolean", short: "h" },
         },
         strict: true,
@@ -63,6 +102,7 @@ export const serveCommand: CliCommand = {
       if (host.trim() === "") throw new UsageError("--host must not be empty");
       dbPath = values.db ?? defaultDbPath();
       if (dbPath.trim() === "") throw new UsageError("--db must not be empty");
+      showKeys = values["show-keys"] === true;
     } catch (err) {
       process.stderr.write(`langfuse-decorators serve: ${(err as Error).message}\n\n${HELP}\n`);
       return 2;
@@ -84,15 +124,9 @@ export const serveCommand: CliCommand = {
     if (!["127.0.0.1", "localhost", "::1"].includes(host)) {
       process.stderr.write(`Warning: bound to ${host}, not loopback: other machines can reach this server (keys still required).\n`);
     }
-    if (server.keySource === "generated") out.write(`Generated API keys, saved to ${server.keysFile ?? "(memory only)"}\n`);
-    else if (server.keySource === "file") out.write(`API keys from ${server.keysFile}\n`);
-    else out.write(`API keys from LANGFUSE_PUBLIC_KEY / LANGFUSE_SECRET_KEY\n`);
-    out.write(`\nPoint any Langfuse SDK at it:\n`);
-    out.write(`  export LANGFUSE_BASE_URL=${server.url}\n`);
-    out.write(`  export LANGFUSE_PUBLIC_KEY=${server.publicKey}\n`);
-    // The secret is the user's own local key; printing it here is how they configure clients.
-    // Keys that came from the environment are not echoed back.
-    if (server.keySource !== "env") out.write(`  export LANGFUSE_SECRET_KEY=${server.secretKey}\n`);
+    // DESIGN §5: secrets never appear in logs. The secret is printed masked (it is in the 0600
+    // keys file) unless the user explicitly asks for it with --show-keys.
+    out.write(keyLines(server, showKeys).join("\n") + "\n");
     out.write(`\nPress Ctrl+C to stop.\n`);
 
     const signal = await stopped;

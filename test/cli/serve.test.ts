@@ -4,9 +4,10 @@
  * errors (exit code 2).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { keyLines, maskSecret } from "../../src/cli/serve.command";
 import { basicAuth, call } from "../server/server-harness";
 
 const ROOT = join(__dirname, "..", "..");
@@ -64,25 +65,86 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("serve prints URL and keys, answers health, and exits 0 on SIGTERM", async () => {
+test("serve prints URL, public key, a masked secret and the 0600 keys file (never the full secret), answers health, exits 0 on SIGTERM", async () => {
   const child = spawnCli(["serve", "--port", "0", "--db", join(dir, "langfuse.db")], { LANGFUSE_PUBLIC_KEY: undefined, LANGFUSE_SECRET_KEY: undefined });
+  let stderr = "";
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  let out = "";
   try {
-    const out = await waitForOutput(child, /LANGFUSE_SECRET_KEY=\S+\n/);
+    out = await waitForOutput(child, /Press Ctrl\+C/);
     const url = /export LANGFUSE_BASE_URL=(\S+)/.exec(out)![1]!;
     const pk = /export LANGFUSE_PUBLIC_KEY=(\S+)/.exec(out)![1]!;
-    const sk = /export LANGFUSE_SECRET_KEY=(\S+)/.exec(out)![1]!;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(out).toContain("Generated API keys");
+    const keysFile = join(dir, "server-keys.json");
+    expect(out).toContain(`Generated API keys, saved to ${keysFile} (mode 0600)`);
+    expect(statSync(keysFile).mode & 0o777).toBe(0o600);
+    const saved = JSON.parse(readFileSync(keysFile, "utf8")) as { publicKey: string; secretKey: string };
+    expect(saved.publicKey).toBe(pk);
+    expect(out).not.toContain(saved.secretKey);
+    expect(out).not.toContain(saved.secretKey.slice(0, 20));
+    expect(out).toContain(maskSecret(saved.secretKey));
+    expect(maskSecret(saved.secretKey)).toBe(`${saved.secretKey.slice(0, 6)}…`);
 
     const health = await call(url, "", "GET", "/api/public/health", { auth: false });
     expect(health.status).toBe(200);
-    const authed = await call(url, basicAuth(pk, sk), "POST", "/api/public/v2/datasets", { body: { name: "from-cli-test" } });
+    const authed = await call(url, basicAuth(pk, saved.secretKey), "POST", "/api/public/v2/datasets", { body: { name: "from-cli-test" } });
     expect(authed.status).toBe(200);
   } finally {
     child.kill("SIGTERM");
   }
   expect(await exited).toBe(0);
+  expect(stderr).not.toContain(JSON.parse(readFileSync(join(dir, "server-keys.json"), "utf8")).secretKey);
+});
+
+test("serve --show-keys prints the full secret (explicit request), and a restart reads the same keys from the file", async () => {
+  const db = join(dir, "show.db");
+  const first = spawnCli(["serve", "--port", "0", "--db", db], { LANGFUSE_PUBLIC_KEY: undefined, LANGFUSE_SECRET_KEY: undefined });
+  const firstExit = new Promise<number | null>((resolve) => first.on("exit", (code) => resolve(code)));
+  try {
+    await waitForOutput(first, /Press Ctrl\+C/);
+  } finally {
+    first.kill("SIGTERM");
+  }
+  expect(await firstExit).toBe(0);
+  const saved = JSON.parse(readFileSync(join(dir, "server-keys.json"), "utf8")) as { publicKey: string; secretKey: string };
+
+  const child = spawnCli(["serve", "--port", "0", "--db", db, "--show-keys"], { LANGFUSE_PUBLIC_KEY: undefined, LANGFUSE_SECRET_KEY: undefined });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  try {
+    const out = await waitForOutput(child, /Press Ctrl\+C/);
+    expect(out).toContain(`API keys from ${join(dir, "server-keys.json")}`);
+    const url = /export LANGFUSE_BASE_URL=(\S+)/.exec(out)![1]!;
+    const sk = /export LANGFUSE_SECRET_KEY=(\S+)\n/.exec(out)![1]!;
+    expect(sk).toBe(saved.secretKey);
+    const authed = await call(url, basicAuth(saved.publicKey, sk), "GET", "/api/public/v2/datasets");
+    expect(authed.status).toBe(200);
+  } finally {
+    child.kill("SIGTERM");
+  }
+  expect(await exited).toBe(0);
+});
+
+test("key lines: masked secret in every mode without --show-keys; in-memory keys point at --show-keys", () => {
+  const secret = "sk-lf-0123456789abcdef-deadbeef";
+  const base = { url: "http://127.0.0.1:1", publicKey: "pk-lf-x", secretKey: secret };
+  for (const server of [
+    { ...base, keySource: "generated" as const, keysFile: "/tmp/k/server-keys.json" },
+    { ...base, keySource: "file" as const, keysFile: "/tmp/k/server-keys.json" },
+    { ...base, keySource: "generated" as const, keysFile: undefined },
+    { ...base, keySource: "env" as const, keysFile: undefined },
+    { ...base, keySource: "options" as const, keysFile: undefined },
+  ]) {
+    const text = keyLines(server, false).join("\n");
+    expect(text).not.toContain(secret);
+    expect(text).toContain("sk-lf-…");
+    expect(text).toContain("LANGFUSE_PUBLIC_KEY=pk-lf-x");
+    if (server.keysFile) expect(text).toContain(server.keysFile);
+    expect(keyLines(server, true).join("\n")).toContain(`export LANGFUSE_SECRET_KEY=${secret}`);
+  }
+  expect(keyLines({ ...base, keySource: "generated", keysFile: undefined }, false).join("\n")).toContain("--show-keys");
+  // Short secrets give nothing away.
+  expect(maskSecret("sk-short")).toBe("…");
 });
 
 test("serve with keys from the environment does not echo the secret", async () => {
