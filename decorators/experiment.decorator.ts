@@ -1,6 +1,6 @@
 import type { Json } from "../src/api/types";
 import { LangfuseValidationError, type ValidationIssue } from "../src/errors";
-import type { Thresholds } from "../src/experiments/gate";
+import { validateThresholds, type Thresholds } from "../src/experiments/gate";
 import type { EvaluatorFn, LocalExperimentItem } from "../src/experiments/types";
 
 /** A class decorated with `@Evaluator()` (it has `evaluate(args)`), resolved through the container. */
@@ -70,9 +70,8 @@ function validate(options: ExperimentSuiteOptions): void {
   }
   const mc = options?.maxConcurrency;
   if (mc !== undefined && (!Number.isInteger(mc) || mc < 1)) issues.push({ path: "maxConcurrency", message: "must be an integer >= 1" });
-  if (options?.thresholds !== undefined && (typeof options.thresholds !== "object" || options.thresholds === null)) {
-    issues.push({ path: "thresholds", message: "must be an object keyed by score name" });
-  }
+  // A misspelt or empty threshold would otherwise gate nothing and pass: the gate fails closed.
+  issues.push(...validateThresholds(options?.thresholds, "thresholds"));
   if (issues.length) throw new LangfuseValidationError(`Invalid @ExperimentSuite(${JSON.stringify(options?.name ?? "")})`, issues);
 }
 

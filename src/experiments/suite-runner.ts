@@ -4,7 +4,7 @@ import { getRegisteredSuites, type ExperimentSuiteOptions, type RegisteredSuite,
 import { LANGFUSE_CLIENT } from "../di/tokens";
 import { LangfuseError } from "../errors";
 import type { ExperimentResult } from "./experiment-result";
-import { evaluateGate, type GateResult } from "./gate";
+import { assertValidThresholds, evaluateGate, type GateResult } from "./gate";
 import type { DatasetExperimentOptions, EvaluatorArgs, EvaluatorFn, ExperimentItem, ExperimentOptions, RunEvaluatorArgs, RunEvaluatorFn, TaskArgs } from "./types";
 
 /** Any DI container: tsyringe's `container`, a child container, or your own `{ resolve }`. */
@@ -100,6 +100,10 @@ async function runOne(suite: RegisteredSuite, options: RunSuitesOptions & { lang
   const { options: suiteOptions } = suite;
   const outcome: SuiteOutcome = { name: suiteOptions.name, options: suiteOptions };
   try {
+    // Checked again here (not only in @ExperimentSuite): options may have been changed after
+    // declaration or registered by another copy of the package. A bad gate is a config error
+    // (exit 2) and the suite does not run.
+    assertValidThresholds(suiteOptions.thresholds, `Invalid thresholds of suite "${suiteOptions.name}"`);
     const instance = resolveInstance(suite.target, options.container) as Record<string | symbol, unknown>;
     const meta = getEvaluatorMetadata(suite.target);
     if (!meta.task) throw new LangfuseError("CONFIG", `Suite "${suiteOptions.name}" (${suite.target.name}) has no @Task() method`);

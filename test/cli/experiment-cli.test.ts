@@ -89,6 +89,34 @@ describe("langfuse-decorators experiment (in process)", () => {
     expect(unmatched.stderr).toContain("No experiment suites matched");
   });
 
+  it("exit 2 when a threshold is malformed, at declaration or when run; the verdict names the path", async () => {
+    const header = `import { ExperimentSuite, Task, Evaluator, getSuiteOptions } from ${JSON.stringify(join(ROOT, "decorators"))};`;
+    // acc is 0 on every item: a gate that silently passed would be visible as exit 0.
+    const body = (thresholds: string) => `
+      @ExperimentSuite({ name: "zero-acc", data: [{ input: 1 }], thresholds: ${thresholds} })
+      export class S { @Task() run() { return 1; } @Evaluator() acc() { return { name: "acc", value: 0 }; } }`;
+    const declared = join(dir, "declared.eval.ts");
+    writeFileSync(declared, `${header}\n${body("{ acc: {} as never }")}`);
+    const atLoad = await cli([declared, "--no-progress", "--json", join(dir, "d.json")]);
+    expect(atLoad.code).toBe(2);
+    expect(atLoad.stderr).toMatch(/✖ ERROR: loading .*declared\.eval\.ts failed: Invalid @ExperimentSuite\("zero-acc"\): thresholds\.acc: needs at least one condition/);
+    expect(JSON.parse(readFileSync(join(dir, "d.json"), "utf8"))).toMatchObject({ exitCode: 2, passed: false });
+
+    const typo = join(dir, "typo.eval.ts");
+    writeFileSync(typo, `${header}\n${body("{ acc: { meen: 0.9 } as never }")}`);
+    const misspelt = await cli([typo, "--no-progress"]);
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.stderr).toContain("thresholds.acc.meen: unknown condition");
+
+    // Declared valid, changed before the run: runSuites rejects it and decideVerdict says exit 2.
+    const mutated = join(dir, "mutated.eval.ts");
+    writeFileSync(mutated, `${header}\n${body("{ acc: { mean: 0.9 } }")}\n(getSuiteOptions(S) as any).thresholds = { acc: { mean: "0.9" } };`);
+    const atRun = await cli([mutated, "--no-progress"]);
+    expect(atRun.code).toBe(2);
+    expect(atRun.stderr).toContain('✖ zero-acc: ERROR Invalid thresholds of suite "zero-acc": thresholds.acc.mean: must be a finite number');
+    expect(atRun.stderr).toContain("ERROR: a suite could not run (exit 2)");
+  });
+
   it("finds **/*.eval.ts by default, skipping node_modules", async () => {
     const project = join(dir, "project");
     const suite = (name: string) => `

@@ -224,6 +224,48 @@ describe("decorator-registered experiment suites", () => {
     expect(() => ExperimentSuite({ name: "", data: [], maxConcurrency: 0 })).toThrow(/name: must be a non-empty string; maxConcurrency: must be an integer >= 1/);
   });
 
+  it("rejects thresholds that would gate nothing when the class is decorated, naming the path", () => {
+    const suite = (thresholds: unknown) => () => ExperimentSuite({ name: "gated", data: [{ input: 1 }], thresholds: thresholds as never });
+    expect(suite({ acc: {} })).toThrow(LangfuseValidationError);
+    expect(suite({ acc: {} })).toThrow(/thresholds\.acc: needs at least one condition: mean, min or passRate/);
+    expect(suite({ acc: { meen: 0.9 } })).toThrow(/thresholds\.acc\.meen: unknown condition/);
+    expect(suite({ acc: { mean: "0.9" } })).toThrow(/thresholds\.acc\.mean: must be a finite number/);
+    expect(suite({ acc: { passRate: { score: 1, rate: -0.1 } } })).toThrow(/thresholds\.acc\.passRate\.rate: must be between 0 and 1/);
+    expect(suite("acc >= 0.9")).toThrow(/thresholds: must be an object keyed by score name/);
+    try {
+      suite({ acc: { meen: 0.9 } })();
+    } catch (error) {
+      expect((error as LangfuseValidationError).issues.map((i) => i.path)).toEqual(["thresholds.acc.meen", "thresholds.acc"]);
+    }
+    expect(suite({ acc: { mean: 0.9 } })).not.toThrow();
+  });
+
+  it("runSuites checks thresholds again: a suite whose gate became malformed does not run and is a config error (exit 2)", async () => {
+    let calls = 0;
+    @ExperimentSuite({ name: "mutated-gate", data: [{ input: 1 }, { input: 2 }], thresholds: { acc: { mean: 0.9 } } })
+    class MutatedGate {
+      @Task()
+      run() {
+        calls++;
+        return 0;
+      }
+      @Evaluator()
+      acc() {
+        return { name: "acc", value: 0 };
+      }
+    }
+    // Options changed after declaration (or registered by an older copy of the package).
+    (getRegisteredSuites().find((s) => s.target === MutatedGate)!.options as { thresholds: unknown }).thresholds = { acc: { meen: 0.9 } };
+    const report = await runSuites({ langfuse: c.langfuse, suites: [MutatedGate], progress: false });
+    expect(calls).toBe(0);
+    expect(report.passed).toBe(false);
+    expect(report.outcomes[0].gate).toBeUndefined();
+    expect(report.outcomes[0].error).toMatch(/Invalid thresholds of suite "mutated-gate": thresholds\.acc\.meen: unknown condition/);
+    const verdict = decideVerdict(report);
+    expect(verdict.exitCode).toBe(2);
+    expect(verdict.text).toContain("thresholds.acc.meen");
+  });
+
   it("says clearly when nothing matched (exit 2)", async () => {
     defineSuites();
     const report = await runSuites({ langfuse: c.langfuse, filter: "no-such-suite" });

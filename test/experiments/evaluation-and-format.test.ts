@@ -1,6 +1,6 @@
 import { LangfuseValidationError } from "../../src/errors";
 import { Evaluation, ExperimentResult, normalizeEvaluations, type ExperimentItemResult } from "../../src/experiments";
-import { evaluateGate } from "../../src/experiments/gate";
+import { evaluateGate, validateThresholds, type Thresholds } from "../../src/experiments/gate";
 
 function item(index: number, input: unknown, output: unknown, evaluations: Evaluation[], extra: Partial<ExperimentItemResult> = {}): ExperimentItemResult {
   return { index, item: { input }, input, expectedOutput: undefined, output, evaluations, evaluatorErrors: [], traceId: `trace-${index}`, ...extra };
@@ -124,6 +124,32 @@ describe("evaluateGate", () => {
     expect(absent.checks).toEqual([expect.objectContaining({ score: "nope", kind: "present", passed: false })]);
     expect(evaluateGate(result([]), {}).problems).toEqual(["the experiment produced no results"]);
     expect(evaluateGate(result([]), {}).passed).toBe(false);
+  });
+
+  it("fails closed on malformed thresholds: a LangfuseValidationError naming the path, never a pass", () => {
+    // Every item scores acc = 0, so any real condition on acc would fail.
+    const zero = result([item(0, "a", "A", [ev("acc", 0)]), item(1, "b", "B", [ev("acc", 0)])]);
+    const bad: Array<[unknown, RegExp]> = [
+      [{ acc: {} }, /thresholds\.acc: needs at least one condition/],
+      [{ acc: { meen: 0.9 } }, /thresholds\.acc\.meen: unknown condition/],
+      [{ acc: { mean: "0.9" } }, /thresholds\.acc\.mean: must be a finite number, got the string "0\.9"/],
+      [{ acc: { mean: NaN } }, /thresholds\.acc\.mean: must be a finite number/],
+      [{ acc: { min: Infinity } }, /thresholds\.acc\.min: must be a finite number/],
+      [{ acc: { passRate: { score: 1, rate: 1.5 } } }, /thresholds\.acc\.passRate\.rate: must be between 0 and 1/],
+      [{ acc: { passRate: { score: 1 } } }, /thresholds\.acc\.passRate\.rate: must be a finite number/],
+      [{ acc: { passRate: { score: 1, rate: 0.5, cut: 2 } } }, /thresholds\.acc\.passRate\.cut: unknown field/],
+      [{ acc: { mean: 0 }, len: null }, /thresholds\.len: must be an object/],
+      [[{ mean: 1 }], /thresholds: must be an object keyed by score name/],
+    ];
+    for (const [thresholds, message] of bad) {
+      expect(() => evaluateGate(zero, thresholds as Thresholds)).toThrow(LangfuseValidationError);
+      expect(() => evaluateGate(zero, thresholds as Thresholds)).toThrow(message);
+      expect(validateThresholds(thresholds).length).toBeGreaterThan(0);
+    }
+    // Well-formed thresholds still gate as before.
+    expect(validateThresholds({ acc: { mean: 0, min: -1, passRate: { score: 0, rate: 0 } } })).toEqual([]);
+    expect(evaluateGate(zero, { acc: { mean: 0.9 } }).passed).toBe(false);
+    expect(evaluateGate(zero, { acc: { mean: 0 } }).passed).toBe(true);
   });
 
   it("gates on a run evaluation by name, and on errors with failOnError", () => {
