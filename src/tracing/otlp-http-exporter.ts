@@ -3,6 +3,7 @@ import * as https from "node:https";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { DEFAULT_MAX_REQUEST_BYTES, splitBySize } from "./span-size";
 
 export interface OtlpJsonHttpExporterOptions {
   url: string;
@@ -13,6 +14,11 @@ export interface OtlpJsonHttpExporterOptions {
   maxRetries?: number;
   /** First backoff; doubles per retry, with ±25 % jitter, capped at 30 s. Default 500 ms. */
   initialBackoffMillis?: number;
+  /**
+   * Cap of one request body. Larger batches are split by size (a single larger span is sent
+   * alone); a 413 answer splits the request in halves and resends. Default 3 MB.
+   */
+  maxRequestBytes?: number;
 }
 
 class HttpStatusError extends Error {
@@ -61,19 +67,56 @@ export class OtlpJsonHttpExporter implements SpanExporter {
       resultCallback({ code: ExportResultCode.FAILED, error: new Error("exporter is shut down") });
       return;
     }
-    let body: Uint8Array;
-    try {
-      body = JsonTraceSerializer.serializeRequest(spans) as Uint8Array;
-    } catch (err) {
-      resultCallback({ code: ExportResultCode.FAILED, error: err instanceof Error ? err : new Error(String(err)) });
-      return;
-    }
-    const p = this.sendWithRetries(body).then(
+    const p = this.exportBySize(spans).then(
       () => resultCallback({ code: ExportResultCode.SUCCESS }),
       (err: unknown) => resultCallback({ code: ExportResultCode.FAILED, error: err instanceof Error ? err : new Error(String(err)) }),
     );
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
+  }
+
+  /** Sends `spans` in requests of at most maxRequestBytes (estimated first, then checked). */
+  private async exportBySize(spans: ReadableSpan[]): Promise<void> {
+    const maxBytes = this.options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    let firstError: unknown;
+    for (const group of splitBySize(spans, maxBytes)) {
+      try {
+        await this.exportGroup(group, maxBytes, 0);
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+    if (firstError !== undefined) throw firstError;
+  }
+
+  /**
+   * One request for `spans`; when the serialized body is over the cap (the estimate was low)
+   * or the server answers 413, the group is halved and each half sent. Bounded: a group of
+   * one span is sent as is, and halving stops after 32 levels.
+   */
+  private async exportGroup(spans: ReadableSpan[], maxBytes: number, depth: number): Promise<void> {
+    const body = JsonTraceSerializer.serializeRequest(spans) as Uint8Array;
+    const canSplit = spans.length > 1 && depth < 32;
+    if (canSplit && body.byteLength > maxBytes) return this.exportHalves(spans, maxBytes, depth);
+    try {
+      await this.sendWithRetries(body);
+    } catch (err) {
+      if (canSplit && err instanceof HttpStatusError && err.status === 413) return this.exportHalves(spans, maxBytes, depth);
+      throw err;
+    }
+  }
+
+  private async exportHalves(spans: ReadableSpan[], maxBytes: number, depth: number): Promise<void> {
+    const mid = Math.ceil(spans.length / 2);
+    let firstError: unknown;
+    for (const half of [spans.slice(0, mid), spans.slice(mid)]) {
+      try {
+        await this.exportGroup(half, maxBytes, depth + 1);
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+    if (firstError !== undefined) throw firstError;
   }
 
   private async sendWithRetries(body: Uint8Array): Promise<void> {
@@ -88,7 +131,10 @@ export class OtlpJsonHttpExporter implements SpanExporter {
         if (!retryable || attempt >= maxRetries || this.stopped) throw err;
         const jitter = 0.75 + Math.random() * 0.5;
         const wait = Math.min(30_000, err instanceof HttpStatusError && err.retryAfterMillis !== undefined ? err.retryAfterMillis : backoff * jitter);
-        await new Promise((r) => setTimeout(r, wait).unref?.());
+        // Referenced on purpose: retries are bounded (maxRetries, 30 s cap), and an unref'd
+        // timer would let the process exit mid-backoff, so flush()/shutdown() never settled
+        // and the batch was lost.
+        await new Promise((r) => setTimeout(r, wait));
         backoff *= 2;
       }
     }

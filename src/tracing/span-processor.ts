@@ -12,6 +12,7 @@ import { logger } from "./logger";
 import { baggageAttributes, getPropagatedState, propagatedAttributes, type PropagatedState } from "./propagation";
 import { isTraceSampled } from "./sampling";
 import { serializeValue } from "./serialize";
+import { DEFAULT_MAX_REQUEST_BYTES, splitBySize } from "./span-size";
 
 /**
  * Set on every span a LangfuseSpanProcessor sees at start; the client reads it to warn when
@@ -207,16 +208,25 @@ export class LangfuseSpanProcessor implements SpanProcessor {
     }
   }
 
-  /** Exports queued spans batch by batch until the queue is empty. One export in flight at a time. */
+  /**
+   * Exports queued spans batch by batch until the queue is empty. One export in flight at a
+   * time. The first step waits for setImmediate: the span whose end() filled the batch belongs
+   * to the user's traced call, which must not pay for masking, serialization or a synchronous
+   * exporter (the embedded store ingests inside export()). `inFlight` is set before that wait,
+   * so flush() still waits for all of it.
+   */
   private async drain(): Promise<void> {
     try {
+      await new Promise<void>((resolve) => setImmediate(resolve));
       let rounds = 0;
       // Bounded: each round removes up to flushAt spans; new spans may arrive while we export.
       while (this.queue.length > 0 && rounds < 1_000_000) {
         rounds++;
         const batch = this.queue.splice(0, this.config.flushAt);
         this.applyMask(batch);
-        await this.exportBatch(batch);
+        // One export request per ~3 MB: a batch of flushAt large spans would otherwise be a
+        // single huge request (413 from a server's body limit loses all of it).
+        for (const part of splitBySize(batch, DEFAULT_MAX_REQUEST_BYTES)) await this.exportBatch(part);
       }
     } finally {
       this.inFlight = undefined;
