@@ -80,4 +80,12 @@ export interface LangfuseApi {
   };
 
   health(): Promise<T.HealthResponse>;
+
+  readonly projects: {
+    /**
+     * GET /api/public/projects: the project behind the keys (`data[0]`; an empty list means the
+     * keys belong to no project). Used by `authCheck()` and `getTraceUrl()`.
+     */
+    get(): Promise<T.Projects>;
+  };
 }

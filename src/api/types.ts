@@ -438,3 +438,35 @@ export interface HealthResponse {
   status: string;
   version: string;
 }
+
+/** `Organization` of the OpenAPI file. */
+export interface Organization {
+  id: string;
+  name: string;
+}
+
+/** `Project` of the OpenAPI file: the project the API keys belong to. */
+export interface Project {
+  id: string;
+  name: string;
+  organization: Organization;
+  metadata: Record<string, unknown>;
+  /** Days data is kept; null or 0 means no retention. Omitted when none is configured. */
+  retentionDays?: number | null;
+}
+
+/** `Projects` of the OpenAPI file: GET /api/public/projects (one project for project-scoped keys). */
+export interface Projects {
+  data: Project[];
+}
+
+// Declaration merging (this file is append-only): the OpenAPI `TraceWithDetails` (list items)
+// and `TraceWithFullDetails` (get) both carry the trace's UI path.
+export interface TraceListItem {
+  /** Path of the trace in the Langfuse UI: `/project/<projectId>/traces/<traceId>`. */
+  htmlPath: string;
+}
+export interface TraceWithDetails {
+  /** Path of the trace in the Langfuse UI: `/project/<projectId>/traces/<traceId>`. */
+  htmlPath: string;
+}

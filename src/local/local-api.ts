@@ -2,6 +2,7 @@ import type { LangfuseApi } from "../api/langfuse-api";
 import type * as T from "../api/types";
 import { localDatasetItems, localDatasetRunItems, localDatasets, LocalDatasetStore } from "./api/datasets";
 import { LOCAL_MEDIA_URLS, localMedia, LocalMediaStore, type MediaUrls } from "./api/media";
+import { localProjects } from "./api/projects";
 import { LocalPrompts } from "./api/prompts";
 import { localObservations, LocalReads, localSessions, localTraces } from "./api/reads";
 import { LocalScoreStore, localScores } from "./api/scores";
@@ -30,6 +31,8 @@ export class LocalApi implements LangfuseApi {
   readonly traces: LangfuseApi["traces"];
   readonly observations: LangfuseApi["observations"];
   readonly sessions: LangfuseApi["sessions"];
+  /** One project, "local" (see src/local/api/projects.ts). */
+  readonly projects: LangfuseApi["projects"] = localProjects();
   private readonly mediaStore: LocalMediaStore;
 
   constructor(

@@ -85,6 +85,9 @@ export class CountingApi implements LangfuseApi {
   health(): Promise<T.HealthResponse> {
     return this.inner.health();
   }
+  get projects() {
+    return this.inner.projects;
+  }
 }
 
 export interface ApiFixture {

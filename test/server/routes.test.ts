@@ -1,4 +1,6 @@
-import { basicAuth, startHarness, TEST_PK, type Harness } from "./server-harness";
+import { HttpApi, LangfuseApiError } from "../../src/api";
+import { LocalApi, openLocalStore } from "../../src/local";
+import { basicAuth, startHarness, TEST_PK, TEST_SK, type Harness } from "./server-harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -38,6 +40,32 @@ describe("health and routing", () => {
     const res = await h.call("OPTIONS", "/api/public/v2/prompts", { auth: false, headers: { origin: "http://x.test" } });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("http://x.test");
+  });
+});
+
+describe("projects", () => {
+  test("GET /projects answers what LocalApi.projects.get() answers (the one local project), with Basic auth only", async () => {
+    const store = openLocalStore(":memory:");
+    const expected = await new LocalApi(store).projects.get();
+    store.close();
+    const res = await h.call("GET", "/api/public/projects");
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual(expected);
+    expect(rec(res.json).data).toEqual([expect.objectContaining({ id: "local" })]);
+
+    expect((await h.call("GET", "/api/public/projects", { auth: false })).status).toBe(401);
+    expect((await h.call("GET", "/api/public/projects", { auth: basicAuth(TEST_PK, "sk-lf-wrong") })).status).toBe(401);
+    expect((await h.call("GET", "/api/public/projects", { auth: `Bearer ${TEST_PK}` })).status).toBe(403);
+  });
+
+  test("HttpApi.projects.get() against the server; wrong keys → LangfuseApiError 401 without the secret", async () => {
+    const ok = new HttpApi({ baseUrl: h.server.url, publicKey: TEST_PK, secretKey: TEST_SK, timeoutSeconds: 5 });
+    expect((await ok.projects.get()).data.map((p) => p.id)).toEqual(["local"]);
+    const bad = new HttpApi({ baseUrl: h.server.url, publicKey: TEST_PK, secretKey: "sk-lf-wrong-secret-value", timeoutSeconds: 5, maxRetries: 0 });
+    const err = await bad.projects.get().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LangfuseApiError);
+    expect((err as LangfuseApiError).status).toBe(401);
+    expect(JSON.stringify(err) + String((err as Error).message)).not.toContain("sk-lf-wrong-secret-value");
   });
 });
 

@@ -253,4 +253,8 @@ export class HttpApi implements LangfuseApi {
   health(): Promise<T.HealthResponse> {
     return this.request({ method: "GET", path: "/api/public/health" });
   }
+
+  readonly projects: LangfuseApi["projects"] = {
+    get: () => this.request({ method: "GET", path: "/api/public/projects" }),
+  };
 }

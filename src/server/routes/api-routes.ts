@@ -40,14 +40,9 @@ function registerHealth(app: FastifyInstance, ctx: ApiRouteContext): void {
   };
   definePath(app, `${P}/health`, { GET: { auth: "none", handler: health } });
   // SDKs read the project behind the keys for auth checks and trace URLs. The embedded store
-  // is one project, "local" (the projectId LocalApi reports on datasets).
+  // is one project, "local"; the answer comes from the api so embedded and served mode agree.
   definePath(app, `${P}/projects`, {
-    GET: {
-      auth: "project",
-      handler: async () => ({
-        data: [{ id: "local", name: "Local project", organization: { id: "local", name: "Local" }, metadata: {} }],
-      }),
-    },
+    GET: { auth: "project", handler: async () => ctx.api.projects.get() },
   });
   definePath(app, `${P}/ready`, { GET: { auth: "none", handler: health } });
 }

@@ -509,6 +509,33 @@ export function describeApiContract(name: string, makeTarget: () => Promise<Cont
         expect(all.data.some((x) => x.id === sessionId)).toBe(true);
         await expectApiError(api.sessions.get(n("no-session")), 404);
       });
+
+      test("a trace's htmlPath is /project/<the projects.get id>/traces/<id> (what getTraceUrl builds on)", async () => {
+        if (!target.legacyReads) return;
+        const [project] = (await api.projects.get()).data;
+        const page = await eventually(target, () => api.traces.list({ userId }), (p) => p.data.length === 1);
+        expect(page.data[0]!.htmlPath).toBe(`/project/${project!.id}/traces/${traceId}`);
+      });
+    });
+
+    // ------------------------------------------------------------ projects
+    describe("projects", () => {
+      test("get returns the one project behind the keys, shaped as the OpenAPI Project", async () => {
+        const projects = await api.projects.get();
+        expect(projects.data).toHaveLength(1);
+        const [project] = projects.data;
+        expect(project).toEqual(
+          expect.objectContaining({
+            id: expect.any(String),
+            name: expect.any(String),
+            organization: expect.objectContaining({ id: expect.any(String), name: expect.any(String) }),
+            metadata: expect.any(Object),
+          }),
+        );
+        expect(project!.id.length).toBeGreaterThan(0);
+        // Stable across calls (clients cache it for trace URLs).
+        expect((await api.projects.get()).data[0]!.id).toBe(project!.id);
+      });
     });
   });
 }
