@@ -20,6 +20,8 @@ export interface ScoreManagerOptions {
   retryBaseMs?: number;
   /** Scores per ingestion call (default 100). */
   batchSize?: number;
+  /** Serialized bytes per ingestion call (default 2.5 MB; the server takes 4.5 MB). */
+  maxBatchBytes?: number;
   logger?: ScoreLogger;
 }
 
@@ -56,6 +58,7 @@ export class ScoreManager implements Flushable {
       maxRetries: options.maxRetries,
       retryBaseMs: options.retryBaseMs,
       batchSize: options.batchSize,
+      maxBatchBytes: options.maxBatchBytes,
       logger: this.logger,
     });
   }

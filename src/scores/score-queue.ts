@@ -31,11 +31,18 @@ export interface ScoreQueueOptions {
   retryBaseMs?: number;
   /** Events per ingestion call. Default 100 (as the official SDKs send over HTTP). */
   batchSize?: number;
+  /**
+   * Largest serialized size (UTF-8 bytes of the events' JSON) of one ingestion call. Default
+   * 2.5 MB, as the Python SDK caps score batches: the server takes at most 4.5 MB per body.
+   */
+  maxBatchBytes?: number;
   logger?: ScoreLogger;
 }
 
 /** Default events per ingestion request (the official SDKs use 100). */
 const DEFAULT_BATCH = 100;
+/** Default byte cap of one ingestion call's events (the Python SDK's score batch cap). */
+export const DEFAULT_MAX_BATCH_BYTES = 2.5 * 1024 * 1024;
 /** Batches in flight at once during one drain. */
 const PARALLEL_BATCHES = 4;
 
@@ -49,12 +56,15 @@ export class ScoreQueue implements Flushable {
   readonly name = "scores";
   private readonly queue: IngestionEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** A drain scheduled by enqueue (never run inside the caller's createScore). */
+  private immediate: NodeJS.Immediate | undefined;
   private draining: Promise<void> | undefined;
   private closed = false;
   private readonly logger: ScoreLogger;
   private readonly maxRetries: number;
   private readonly retryBaseMs: number;
   private readonly batchSize: number;
+  private readonly maxBatchBytes: number;
   private delivered = 0;
   private dropped = 0;
   private failed = 0;
@@ -65,6 +75,7 @@ export class ScoreQueue implements Flushable {
     this.maxRetries = options.maxRetries ?? 3;
     this.retryBaseMs = options.retryBaseMs ?? 250;
     this.batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
+    this.maxBatchBytes = Math.max(1, options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
   }
 
   /** Number of scores waiting to be sent. */
@@ -84,7 +95,12 @@ export class ScoreQueue implements Flushable {
     }
     this.queue.push({ id: randomUUID(), type: "score-create", timestamp: timestamp.toISOString(), body });
     if (this.queue.length >= this.options.flushAt) {
-      void this.drain();
+      // Sending serializes the batch (and the embedded store writes it): never inside the
+      // caller's createScore. flush() drains whatever is still queued, so nothing is missed.
+      this.immediate ??= setImmediate(() => {
+        this.immediate = undefined;
+        void this.drain();
+      });
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -108,6 +124,8 @@ export class ScoreQueue implements Flushable {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
     return report;
   }
 
@@ -141,12 +159,16 @@ export class ScoreQueue implements Flushable {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = undefined;
+    }
     if (!this.draining) {
       this.draining = (async () => {
         try {
           for (let guard = 0; guard < 1_000_000 && this.queue.length > 0; guard++) {
             const batches: IngestionEvent[][] = [];
-            for (let i = 0; i < PARALLEL_BATCHES && this.queue.length > 0; i++) batches.push(this.queue.splice(0, this.batchSize));
+            for (let i = 0; i < PARALLEL_BATCHES && this.queue.length > 0; i++) batches.push(this.takeBatch());
             await Promise.all(batches.map((b) => this.sendBatch(b)));
           }
         } finally {
@@ -155,6 +177,22 @@ export class ScoreQueue implements Flushable {
       })();
     }
     return this.draining;
+  }
+
+  /**
+   * Takes the next batch off the queue: at most `batchSize` events and at most `maxBatchBytes`
+   * of serialized events (plus the JSON array's commas). An event larger than the cap on its
+   * own goes alone, so it is never held back (the server decides; a 413 counts as failed).
+   */
+  private takeBatch(): IngestionEvent[] {
+    let bytes = 2;
+    let count = 0;
+    for (; count < this.batchSize && count < this.queue.length; count++) {
+      const size = eventBytes(this.queue[count]) + (count > 0 ? 1 : 0);
+      if (count > 0 && bytes + size > this.maxBatchBytes) break;
+      bytes += size;
+    }
+    return this.queue.splice(0, Math.max(1, count));
   }
 
   private async sendBatch(batch: IngestionEvent[]): Promise<void> {
@@ -202,6 +240,15 @@ export function isRetryableStatus(status: number): boolean {
 function backoff(baseMs: number, attempt: number): number {
   const exp = baseMs * 2 ** (attempt - 1);
   return Math.min(10_000, exp / 2 + Math.random() * exp);
+}
+
+/** Serialized size of one event in UTF-8 bytes; an unserializable event counts as small (the send reports it). */
+function eventBytes(event: IngestionEvent): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(event) ?? "", "utf8");
+  } catch {
+    return 0;
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import { LangfuseApiError } from "../../src/api/errors";
 import { ScoreManager } from "../../src/scores";
+import type { IngestionEvent } from "../../src/api/types";
+import { DEFAULT_MAX_BATCH_BYTES } from "../../src/scores";
 import { isTraceSampled } from "../../src/tracing/sampling";
-import { allPages, flakyIngestion, RecordingLogger, tempStore, type TempStore } from "../experiments/helpers";
+import { allPages, flakyIngestion, openApi, RecordingLogger, tempStore, type ApiUnderTest, type TempStore } from "../experiments/helpers";
 
 const T1 = "0123456789abcdef0123456789abcdef";
 const OBS = "0123456789abcdef";
@@ -87,12 +89,58 @@ describe("ScoreManager on the embedded store", () => {
     expect(await m.flush()).toMatchObject({ delivered: 0, dropped: 0 });
   });
 
-  it("sends in batches once flushAt scores wait, without an explicit flush", async () => {
-    const m = new ScoreManager({ api: db.api, flushAt: 5, flushIntervalMs: 60_000 });
+  it("sends in batches once flushAt scores wait, without an explicit flush, but never inside the caller's createScore", async () => {
+    const sent: number[] = [];
+    const recording = { ingestion: { batch: (events: IngestionEvent[]) => (sent.push(events.length), db.api.ingestion.batch(events)) } };
+    const m = new ScoreManager({ api: recording, flushAt: 5, flushIntervalMs: 60_000 });
     for (let i = 0; i < 5; i++) m.create({ name: "auto", value: i, traceId: T1 });
-    // The batch was started by the 5th score; flush only waits for it.
+    // The 5th score scheduled the send; nothing was serialized or written during the calls.
+    expect(sent).toEqual([]);
+    expect(m.queue.size).toBe(5);
+    // It starts on its own on the next turn of the event loop (no flush needed)...
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual([5]);
     expect(m.queue.size).toBe(0);
+    // ...and flush waits for it.
     expect((await m.flush()).delivered).toBe(5);
+    expect(await scoresOf(T1)).toHaveLength(5);
+  });
+
+  it("flush() delivers scores whose scheduled send has not started yet", async () => {
+    const sent: number[] = [];
+    const recording = { ingestion: { batch: (events: IngestionEvent[]) => (sent.push(events.length), db.api.ingestion.batch(events)) } };
+    const m = new ScoreManager({ api: recording, flushAt: 3, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 7; i++) m.create({ name: "early", value: i, traceId: T1 });
+    expect(sent).toEqual([]);
+    expect(await m.flush()).toMatchObject({ delivered: 7, failed: 0 });
+    expect(sent).toEqual([7]);
+    // The scheduled send found nothing left and sent nothing twice.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual([7]);
+    expect(await scoresOf(T1)).toHaveLength(7);
+  });
+
+  it("splits batches by serialized size (UTF-8 bytes), sending an oversized score alone", async () => {
+    const batches: { count: number; bytes: number }[] = [];
+    const recording = {
+      ingestion: {
+        batch: (events: IngestionEvent[]) => {
+          batches.push({ count: events.length, bytes: Buffer.byteLength(JSON.stringify(events)) });
+          return db.api.ingestion.batch(events);
+        },
+      },
+    };
+    const m = new ScoreManager({ api: recording, flushAt: 1000, flushIntervalMs: 60_000, maxBatchBytes: 4000 });
+    // "€" is 3 bytes: ~1.5 KB each in bytes, ~0.5 KB in characters.
+    for (let i = 0; i < 10; i++) m.create({ name: "sized", value: i, traceId: T1, metadata: { text: "€".repeat(500) } });
+    m.create({ name: "huge", value: 1, traceId: T1, metadata: { text: "x".repeat(10_000) } });
+    m.create({ name: "sized", value: 10, traceId: T1 });
+    expect(await m.flush()).toMatchObject({ delivered: 12, failed: 0 });
+    expect(batches.reduce((n, b) => n + b.count, 0)).toBe(12);
+    for (const b of batches) expect(b.bytes <= 4000 || b.count === 1).toBe(true);
+    expect(batches.some((b) => b.count === 1 && b.bytes > 10_000)).toBe(true);
+    expect(batches.length).toBeGreaterThanOrEqual(5);
+    expect(await scoresOf(T1)).toHaveLength(12);
   });
 
   it("delivers scores added while a flush is already sending", async () => {
@@ -141,5 +189,45 @@ describe("ScoreManager on the embedded store", () => {
     m.create({ name: "before", value: 1, traceId: T1 });
     expect((await m.shutdown()).delivered).toBe(1);
     expect(m.create({ name: "after", value: 1, traceId: T1 }).status).toBe("dropped");
+  });
+});
+
+describe("ScoreManager against the local server over HTTP (4.5 MB ingestion body limit)", () => {
+  let t: ApiUnderTest;
+  beforeEach(async () => {
+    t = await openApi("http");
+  });
+  afterEach(() => t.close());
+
+  it("delivers 100 scores whose single batch would exceed 4.5 MB, in batches of at most 2.5 MB", async () => {
+    // ~51 KB of UTF-8 per score ("€" is 3 bytes), only ~17 K characters: 100 of them are ~5.1 MB.
+    const score = (i: number) => ({ name: "big-meta", value: i, traceId: T1, metadata: { notes: "€".repeat(17_000), i } });
+    const events = Array.from({ length: 100 }, (_, i) => ({ id: `e${i}`, type: "score-create", timestamp: new Date().toISOString(), body: { id: `s${i}`, ...score(i) } }));
+    expect(Buffer.byteLength(JSON.stringify({ batch: events }))).toBeGreaterThan(4.5 * 1024 * 1024);
+    // The premise: the server really refuses such a body.
+    await expect(t.api.ingestion.batch(events as IngestionEvent[])).rejects.toMatchObject({ status: 413 });
+
+    const batches: { count: number; bytes: number }[] = [];
+    const recording = {
+      ingestion: {
+        batch: (evs: IngestionEvent[]) => {
+          batches.push({ count: evs.length, bytes: Buffer.byteLength(JSON.stringify(evs)) });
+          return t.api.ingestion.batch(evs);
+        },
+      },
+    };
+    const log = new RecordingLogger();
+    const m = new ScoreManager({ api: recording, flushAt: 1000, flushIntervalMs: 60_000, logger: log });
+    for (let i = 0; i < 100; i++) expect(m.create(score(i)).status).toBe("queued");
+    const report = await m.flush();
+    expect(report).toMatchObject({ delivered: 100, dropped: 0, failed: 0, errors: [] });
+    expect(log.errors).toEqual([]);
+    expect(batches.length).toBeGreaterThanOrEqual(2);
+    for (const b of batches) expect(b.bytes).toBeLessThanOrEqual(DEFAULT_MAX_BATCH_BYTES);
+    expect(batches.reduce((n, b) => n + b.count, 0)).toBe(100);
+
+    const stored = await allPages((page) => t.api.scores.list({ name: "big-meta", page, limit: 20 }));
+    expect(stored).toHaveLength(100);
+    expect(new Set(stored.map((s) => (s.metadata as { i: number }).i)).size).toBe(100);
   });
 });
