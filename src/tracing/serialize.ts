@@ -36,6 +36,10 @@ export function truncate(s: string, maxChars: number): string {
 
 function stringify(value: unknown): string | undefined {
   try {
+    // A top-level Buffer / typed array would first go through its toJSON (Buffer gives a
+    // {type, data: [...]} array of every byte): give the same marker as for nested ones.
+    if (ArrayBuffer.isView(value)) return JSON.stringify(`<${value.constructor.name} ${value.byteLength} bytes>`);
+    if (value instanceof ArrayBuffer) return JSON.stringify(`<ArrayBuffer ${value.byteLength} bytes>`);
     return JSON.stringify(value, makeReplacer());
   } catch (err) {
     return `<failed to serialize: ${err instanceof Error ? err.message : String(err)}>`;
@@ -45,12 +49,19 @@ function stringify(value: unknown): string | undefined {
 /**
  * A replacer that tracks the current ancestor chain (not every visited object), so shared
  * non-circular references still serialize fully while real cycles become "[Circular]".
+ *
+ * JSON.stringify walks what the replacer returns: a Map, Set or Error is replaced by a new
+ * object or array whose children are then visited with that replacement as `this`. Each
+ * replacement is recorded as an alias of its source, so the chain stays intact through them
+ * and a Map holding its parent, a Set holding itself or `err.cause = err` end in "[Circular]".
  */
 function makeReplacer(): (this: unknown, key: string, value: unknown) => unknown {
   const ancestors: unknown[] = [];
+  const aliasOf = new WeakMap<object, unknown>();
   return function replacer(this: unknown, key: string, value: unknown): unknown {
-    // `value` has already been through toJSON; `raw` is what the holder really contains.
-    const raw = key === "" && ancestors.length === 0 ? value : (this as Record<string, unknown>)[key];
+    // `value` has already been through toJSON; `raw` is what the holder really contains (the
+    // root's holder is JSON.stringify's wrapper `{"": value}`, so this holds for it too).
+    const raw = (this as Record<string, unknown>)[key];
     if (typeof raw === "bigint") return raw.toString();
     if (typeof raw === "function" || typeof raw === "symbol") return undefined;
     if (raw instanceof Date) return Number.isNaN(raw.getTime()) ? "Invalid Date" : raw.toISOString();
@@ -59,25 +70,31 @@ function makeReplacer(): (this: unknown, key: string, value: unknown) => unknown
     if (typeof value === "number" && !Number.isFinite(value)) return String(value);
     if (value === null || typeof value !== "object") return value;
 
-    while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== this) ancestors.pop();
-    if (ancestors.includes(value)) return "[Circular]";
-    ancestors.push(value);
+    // The identity of a node is the object the user's data holds (before toJSON).
+    const identity = raw !== null && typeof raw === "object" ? raw : value;
+    const holder = this !== null && typeof this === "object" && aliasOf.has(this) ? aliasOf.get(this) : this;
+    while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== holder) ancestors.pop();
+    if (ancestors.includes(identity)) return "[Circular]";
+    ancestors.push(identity);
+    if (identity !== value) aliasOf.set(value, identity);
 
+    let replacement: object | undefined;
     if (value instanceof Map) {
       const entries = [...value.entries()];
-      return entries.every(([k]) => typeof k === "string") ? Object.fromEntries(entries) : entries;
-    }
-    if (value instanceof Set) return [...value];
-    if (value instanceof Error) {
+      replacement = entries.every(([k]) => typeof k === "string") ? Object.fromEntries(entries) : entries;
+    } else if (value instanceof Set) {
+      replacement = [...value];
+    } else if (value instanceof Error) {
       const out: Record<string, unknown> = { name: value.name, message: value.message };
       const code = (value as { code?: unknown }).code;
       if (code !== undefined) out.code = code;
       if (value.cause !== undefined) out.cause = value.cause;
-      return out;
-    }
-    if (value instanceof WeakMap || value instanceof WeakSet || value instanceof Promise) {
+      replacement = out;
+    } else if (value instanceof WeakMap || value instanceof WeakSet || value instanceof Promise) {
       return `<${value.constructor.name}>`;
     }
-    return value;
+    if (replacement === undefined) return value;
+    aliasOf.set(replacement, identity);
+    return replacement;
   };
 }

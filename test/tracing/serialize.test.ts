@@ -123,3 +123,60 @@ describe("Node streams returned from a traced function", () => {
     }
   });
 });
+
+describe("serializeValue: top-level binary values and cycles through replaced objects", () => {
+  it("a top-level Buffer, typed array or ArrayBuffer gives the same marker as a nested one", () => {
+    expect(serializeValue(Buffer.from("hi"), 1000)).toBe('"<Buffer 2 bytes>"');
+    expect(serializeValue(new Uint8Array(5), 1000)).toBe('"<Uint8Array 5 bytes>"');
+    expect(serializeValue(new Float64Array(2), 1000)).toBe('"<Float64Array 16 bytes>"');
+    expect(serializeValue(new ArrayBuffer(7), 1000)).toBe('"<ArrayBuffer 7 bytes>"');
+    expect(serializeValue(new DataView(new ArrayBuffer(3)), 1000)).toBe('"<DataView 3 bytes>"');
+    // A large buffer is not expanded into a number array first (the output stays tiny).
+    expect(serializeValue(Buffer.alloc(5_000_000), 1_000_000)).toBe('"<Buffer 5000000 bytes>"');
+    expect(serializeValue({ b: Buffer.from("abc") }, 1000)).toBe('{"b":"<Buffer 3 bytes>"}');
+  });
+
+  it("cycles through Map, Set and Error become [Circular] and keep the rest of the value", () => {
+    const m = new Map<string, unknown>();
+    m.set("self", m);
+    m.set("n", 1);
+    expect(serializeValue(m, 1000)).toBe('{"self":"[Circular]","n":1}');
+
+    const s = new Set<unknown>();
+    s.add(s);
+    s.add("x");
+    expect(serializeValue(s, 1000)).toBe('["[Circular]","x"]');
+
+    const e = new Error("x") as Error & { cause?: unknown };
+    e.cause = e;
+    expect(serializeValue(e, 1000)).toBe('{"name":"Error","message":"x","cause":"[Circular]"}');
+
+    const o: Record<string, unknown> = { a: 1 };
+    o.m = new Map([["o", o]]);
+    expect(serializeValue(o, 1000)).toBe('{"a":1,"m":{"o":"[Circular]"}}');
+
+    const outer = new Error("outer") as Error & { cause?: unknown };
+    const inner = new Error("inner") as Error & { cause?: unknown };
+    outer.cause = inner;
+    inner.cause = new Map([["back", outer]]);
+    expect(JSON.parse(serializeValue(outer, 1000)!)).toEqual({
+      name: "Error",
+      message: "outer",
+      cause: { name: "Error", message: "inner", cause: { back: "[Circular]" } },
+    });
+
+    const withKeys = new Map<unknown, unknown>([[{ k: 1 }, "v"]]);
+    withKeys.set("self", withKeys);
+    expect(serializeValue(withKeys, 1000)).toBe('[[{"k":1},"v"],["self","[Circular]"]]');
+
+    const viaToJson: Record<string, unknown> = { n: 1 };
+    viaToJson.toJSON = () => ({ child: viaToJson });
+    expect(serializeValue(viaToJson, 1000)).toBe('{"child":"[Circular]"}');
+  });
+
+  it("shared (non-circular) values inside Map, Set and Error are serialized in full every time", () => {
+    const shared = { s: 1 };
+    const out = serializeValue({ a: shared, m: new Map([["k", shared]]), st: new Set([shared]), e: new Error("e", { cause: shared }) }, 1000);
+    expect(JSON.parse(out!)).toEqual({ a: { s: 1 }, m: { k: { s: 1 } }, st: [{ s: 1 }], e: { name: "Error", message: "e", cause: { s: 1 } } });
+  });
+});
