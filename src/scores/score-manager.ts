@@ -37,9 +37,12 @@ export interface ScoreTarget {
   id: string;
 }
 
+/** Distinct (name, reason) warnings remembered; beyond this, invalid scores are only counted. */
+const MAX_WARNED_INVALID = 1000;
+
 /**
- * Creates scores: validates them client-side (an invalid score is a warning, and nothing is
- * sent), applies the trace's sampling decision, and hands them to a bounded batched queue
+ * Creates scores: validates them client-side (an invalid score is warned about once per name
+ * and reason, counted as dropped in flush()'s report, and not sent), applies the trace's sampling decision, and hands them to a bounded batched queue
  * that the client's `flush()` drains. Nothing here throws into user code.
  */
 export class ScoreManager implements Flushable {
@@ -47,6 +50,8 @@ export class ScoreManager implements Flushable {
   readonly queue: ScoreQueue;
   private readonly logger: ScoreLogger;
   private invalidCount = 0;
+  /** (score name, reason) pairs already warned about: an invalid score in a loop warns once. */
+  private readonly warnedInvalid = new Set<string>();
 
   constructor(private readonly options: ScoreManagerOptions) {
     this.logger = options.logger ?? consoleScoreLogger;
@@ -75,8 +80,15 @@ export class ScoreManager implements Flushable {
       if (!checked.ok) {
         this.invalidCount++;
         const reason = checked.issues.map((i) => `${i.path}: ${i.message}`).join("; ");
-        const name = typeof input?.name === "string" ? `"${input.name}"` : "(unnamed)";
-        this.logger.warn(`Invalid score ${name} not sent: ${reason}`);
+        const name = typeof input?.name === "string" ? `"${input.name.slice(0, 200)}"` : "(unnamed)";
+        const message = `Invalid score ${name} not sent: ${reason}`;
+        // Logged once per (name, reason); every one is counted as dropped in flush()'s report.
+        const key = `${name}\u0000${reason}`;
+        if (!this.warnedInvalid.has(key) && this.warnedInvalid.size < MAX_WARNED_INVALID) {
+          this.warnedInvalid.add(key);
+          this.logger.warn(message);
+        }
+        this.queue.recordRejected(message);
         return { status: "invalid", reason };
       }
       const body = checked.body;

@@ -67,6 +67,8 @@ export class ScoreQueue implements Flushable {
   private readonly maxBatchBytes: number;
   private delivered = 0;
   private dropped = 0;
+  /** A queue-full/shut-down drop was logged since the last report. */
+  private dropWarned = false;
   private failed = 0;
   private errors: string[] = [];
 
@@ -129,8 +131,18 @@ export class ScoreQueue implements Flushable {
     return report;
   }
 
+  /**
+   * Counts a score that never reached the queue because it was invalid: reported as dropped in
+   * the next flush's report, with its message in `errors`. The caller logs (once per kind).
+   */
+  recordRejected(message: string): void {
+    this.dropped++;
+    this.pushError(message);
+  }
+
   private countDrop(message: string): void {
-    if (this.dropped === 0) this.logger.warn(message);
+    if (!this.dropWarned) this.logger.warn(message);
+    this.dropWarned = true;
     this.dropped++;
     this.pushError(message);
   }
@@ -149,6 +161,7 @@ export class ScoreQueue implements Flushable {
     };
     this.delivered = 0;
     this.dropped = 0;
+    this.dropWarned = false;
     this.failed = 0;
     this.errors = [];
     return report;

@@ -34,8 +34,17 @@ describe.each(["local", "http"] as const)("scores through the client (%s)", (kin
 
   it("createScore targets sessions too, and rejects invalid ones without throwing", async () => {
     expect(c.langfuse.createScore({ name: "session-csat", value: 4, sessionId: "session-1" }).status).toBe("queued");
-    expect(c.langfuse.createScore({ name: "bad", value: 5, dataType: "BOOLEAN", sessionId: "session-1" }).status).toBe("invalid");
-    await c.langfuse.flush();
+    const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      for (let i = 0; i < 3; i++) expect(c.langfuse.createScore({ name: "bad", value: 5, dataType: "BOOLEAN", sessionId: "session-1" }).status).toBe("invalid");
+      expect(warn.mock.calls.filter((call) => String(call[0]).includes('Invalid score "bad"'))).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
+    }
+    const report = await c.langfuse.flush();
+    // The invalid scores surface in flush()'s result.
+    expect(report.reports.find((r) => r.name === "scores")).toMatchObject({ delivered: 1, dropped: 3 });
+    expect(report.reports.find((r) => r.name === "scores")?.errors).toEqual([expect.stringContaining('Invalid score "bad" not sent: value:')]);
     const list = await c.langfuse.api.scores.list({ sessionId: "session-1" });
     expect(list.data.map((s) => s.name)).toEqual(["session-csat"]);
   });

@@ -46,8 +46,33 @@ describe("ScoreManager on the embedded store", () => {
     expect(m.create({ name: "orphan", value: 1 } as never).status).toBe("invalid");
     expect(m.invalid).toBe(2);
     const report = await m.flush();
-    expect(report.delivered).toBe(0);
+    expect(report).toMatchObject({ delivered: 0, dropped: 2, failed: 0 });
     expect(await scoresOf(T1)).toHaveLength(0);
+  });
+
+  it("warns once per (score name, reason) and counts every invalid score as dropped in flush()'s report", async () => {
+    const log = new RecordingLogger();
+    const m = new ScoreManager({ api: db.api, logger: log, flushAt: 100, flushIntervalMs: 60_000 });
+    // A request path scoring in a loop with the same mistake.
+    for (let i = 0; i < 50; i++) expect(m.create({ name: "flag", value: 2, dataType: "BOOLEAN", traceId: T1 }).status).toBe("invalid");
+    for (let i = 0; i < 5; i++) m.create({ name: "flag", value: "yes", dataType: "NUMERIC", traceId: T1 }); // same name, other reason
+    for (let i = 0; i < 5; i++) m.create({ name: "other", value: 2, dataType: "BOOLEAN", traceId: T1 }); // other name, same reason
+    m.create({ name: "ok", value: 1, traceId: T1 });
+    expect(log.warnings).toEqual([
+      'Invalid score "flag" not sent: value: must be a number equal to either 0 or 1 (or a boolean) for data type BOOLEAN',
+      'Invalid score "flag" not sent: value: must be a finite number for data type NUMERIC',
+      'Invalid score "other" not sent: value: must be a number equal to either 0 or 1 (or a boolean) for data type BOOLEAN',
+    ]);
+    expect(m.invalid).toBe(60);
+
+    const report = await m.flush();
+    expect(report).toMatchObject({ name: "scores", delivered: 1, dropped: 60, failed: 0 });
+    expect(report.errors).toEqual(log.warnings);
+    // Counters are per flush; a repeated mistake is counted again but not warned again.
+    m.create({ name: "flag", value: 2, dataType: "BOOLEAN", traceId: T1 });
+    expect(await m.flush()).toMatchObject({ delivered: 0, dropped: 1, errors: [log.warnings[0]] });
+    expect(log.warnings).toHaveLength(3);
+    expect(await m.flush()).toMatchObject({ delivered: 0, dropped: 0, errors: [] });
   });
 
   it("never throws, even for garbage input", () => {
