@@ -229,6 +229,74 @@ export class Langfuse {
 
   // #endregion tracing
 
+  // #region project (api helper)
+
+  /** The project id behind the keys (GET /api/public/projects, `data[0].id`), fetched once. */
+  private projectIdState: Promise<string> | undefined;
+
+  private projectId(): Promise<string> {
+    if (this.projectIdState === undefined) {
+      const pending = this.api.projects.get().then((projects) => {
+        const id = projects?.data?.[0]?.id;
+        if (typeof id !== "string" || id === "") {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { LangfuseError } = require("../errors") as typeof import("../errors");
+          throw new LangfuseError("API", "Auth check failed, no project found for the keys provided.");
+        }
+        return id;
+      });
+      // A failure is not cached: the next call asks again (keys fixed, server back up, ...).
+      pending.catch(() => {
+        if (this.projectIdState === pending) this.projectIdState = undefined;
+      });
+      this.projectIdState = pending;
+    }
+    return this.projectIdState;
+  }
+
+  /**
+   * Whether the client's keys work, as the Python SDK's `auth_check()`: one
+   * `GET /api/public/projects`. Resolves true when the keys open a project. Rejects with the
+   * server's `LangfuseApiError` when the request fails (401 for wrong keys, network errors after
+   * the retries, ...) and with a `LangfuseError` (code "API") "Auth check failed, no project
+   * found for the keys provided." when the keys belong to no project. Resolves false, with a
+   * warning, when the client is shut down (there is nothing left to check with). In local mode
+   * (no keys) the embedded store is the one project "local" and this resolves true.
+   */
+  async authCheck(): Promise<boolean> {
+    if (this.shutdownResult !== undefined) {
+      logger.warn("authCheck() called on a client that is shut down; returning false.");
+      return false;
+    }
+    await this.projectId();
+    return true;
+  }
+
+  /**
+   * The address of a trace: `{baseUrl}/project/{projectId}/traces/{traceId}` (the project id is
+   * fetched once with GET /api/public/projects and cached). In local mode (no keys) it is the
+   * address the local server gives the trace when the embedded store is served with
+   * `npx langfuse-decorators serve` on its defaults: `http://127.0.0.1:3000/project/local/traces/{traceId}`
+   * (answered with the trace's JSON; the local server has no web UI). Rejects like `authCheck()`
+   * when the project cannot be read, and with a `LangfuseValidationError` for an empty trace id.
+   */
+  async getTraceUrl(traceId: string): Promise<string> {
+    if (typeof traceId !== "string" || traceId.trim() === "") {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { LangfuseValidationError } = require("../errors") as typeof import("../errors");
+      throw new LangfuseValidationError("getTraceUrl needs a trace id", [{ path: "traceId", message: "must be a non-empty string" }]);
+    }
+    const projectId = await this.projectId();
+    let baseUrl = this.config.baseUrl;
+    if (this.config.mode === "local") {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      baseUrl = (require("../local/api/projects") as typeof import("../local/api/projects")).LOCAL_SERVER_DEFAULT_URL;
+    }
+    return `${baseUrl.replace(/\/+$/, "")}/project/${encodeURIComponent(projectId)}/traces/${encodeURIComponent(traceId)}`;
+  }
+
+  // #endregion project
+
   // #region prompts (prompts helper)
 
   private promptManagerState: import("../prompts/prompt-manager").PromptManager | undefined;

@@ -11,6 +11,7 @@ import type { OtlpJsonRequest } from "./otlp-protobuf";
 import { registerApiRoutes } from "./routes/api-routes";
 import { registerMediaBytesRoute, type MediaBytesStore } from "./routes/media-bytes-route";
 import { registerOtlpRoute } from "./routes/otlp-route";
+import { TRACE_PAGE_PATH } from "./routes/trace-page-route";
 
 /** What the OTLP receiver hands the ingestion mapping, and what it may report back. */
 export interface OtlpIngestResult {
@@ -132,6 +133,8 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
       return reply.code(413).send(errorStyle === "otel" ? { error: message } : { message, error: "PayloadTooLargeError" });
     }
     if (status >= 500) onInternalError(err, `${request.method} ${request.routeOptions?.url ?? "?"}`);
+    // The trace page is opened in browsers (getTraceUrl): let them ask for the keys.
+    if (status === 401 && request.routeOptions?.url === TRACE_PAGE_PATH) reply.header("www-authenticate", 'Basic realm="langfuse-decorators local server"');
     return reply.code(status).send(body);
   });
 

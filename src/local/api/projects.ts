@@ -22,3 +22,10 @@ export function localProjects(): LangfuseApi["projects"] {
     }),
   };
 }
+
+/**
+ * Where `npx langfuse-decorators serve` listens by default (`--host 127.0.0.1 --port 3000`).
+ * In local mode `getTraceUrl()` builds on it: `http://127.0.0.1:3000/project/local/traces/<id>`,
+ * which the local server answers with the trace (Basic auth with its keys).
+ */
+export const LOCAL_SERVER_DEFAULT_URL = "http://127.0.0.1:3000";

@@ -5,6 +5,7 @@ import { definePath } from "../route-definition";
 import { badRequest, invalidRequestData, HttpError } from "../http-errors";
 import * as S from "../request-schemas";
 import { registerObservationsV2Route } from "./observations-v2-route";
+import { registerTracePageRoute } from "./trace-page-route";
 import { bodyOf, datasetNameParam, nameParam, queryOf } from "./route-params";
 
 const PAGE = ["page", "limit"] as const;
@@ -26,6 +27,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): v
   registerMedia(app, api);
   registerReads(app, api);
   registerObservationsV2Route(app, api);
+  registerTracePageRoute(app, api);
 }
 
 function registerHealth(app: FastifyInstance, ctx: ApiRouteContext): void {
