@@ -39,8 +39,15 @@ function int64ToNumber(v: unknown): number | undefined {
   return b === undefined ? undefined : Number(b);
 }
 
+const DIGITS = /^\d{7,}$/;
 function nanosToMs(v: unknown): number | undefined {
   if (typeof v === "number") return Number.isFinite(v) && v > 0 ? v / 1e6 : undefined;
+  // OTLP/JSON sends int64 as decimal strings: split off the sub-millisecond digits instead of
+  // going through BigInt (same result: both halves are exact integers converted to doubles).
+  if (typeof v === "string" && DIGITS.test(v)) {
+    const ms = Number(v.slice(0, -6)) + Number(v.slice(-6)) / 1e6;
+    return ms > 0 ? ms : undefined;
+  }
   const b = toBigInt(v);
   if (b === undefined || b <= 0n) return undefined;
   return Number(b / 1_000_000n) + Number(b % 1_000_000n) / 1e6;
@@ -71,6 +78,9 @@ function parseId(v: unknown, bytes: number): string | undefined | null {
 
 function anyValue(v: unknown): IngestAttributeValue {
   if (!isObj(v)) return v === undefined ? null : (v as IngestAttributeValue);
+  // Fast path for the common case (a JSON string value); same result as the checks below.
+  const sv = v.stringValue;
+  if (typeof sv === "string" && Object.prototype.hasOwnProperty.call(v, "stringValue")) return sv;
   if (own(v, "stringValue") || own(v, "string_value")) return String(field(v, "stringValue", "string_value"));
   if (own(v, "boolValue") || own(v, "bool_value")) return Boolean(field(v, "boolValue", "bool_value"));
   if (own(v, "intValue") || own(v, "int_value")) return int64ToNumber(field(v, "intValue", "int_value")) ?? null;

@@ -52,11 +52,17 @@ function statements(db: Database.Database): Statements {
            experiment = excluded.experiment, resource_id = excluded.resource_id, updated_at = excluded.updated_at`,
       ),
       getTrace: db.prepare("SELECT * FROM traces WHERE id = ?"),
+      // Positional parameters and an in-place update: `INSERT OR REPLACE` deleted and re-inserted
+      // the row (touching every index of the table) whenever the trace already existed.
       upsertTrace: db.prepare(
-        `INSERT OR REPLACE INTO traces (id, timestamp, name, name_explicit, user_id, session_id, release, version, environment, public,
+        `INSERT INTO traces (id, timestamp, name, name_explicit, user_id, session_id, release, version, environment, public,
            tags, input, input_explicit, output, output_explicit, metadata, has_root, created_at, updated_at)
-         VALUES (@id, @timestamp, @name, @name_explicit, @user_id, @session_id, @release, @version, @environment, @public,
-           @tags, @input, @input_explicit, @output, @output_explicit, @metadata, @has_root, @created_at, @updated_at)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET timestamp = excluded.timestamp, name = excluded.name, name_explicit = excluded.name_explicit,
+           user_id = excluded.user_id, session_id = excluded.session_id, release = excluded.release, version = excluded.version,
+           environment = excluded.environment, public = excluded.public, tags = excluded.tags, input = excluded.input,
+           input_explicit = excluded.input_explicit, output = excluded.output, output_explicit = excluded.output_explicit,
+           metadata = excluded.metadata, has_root = excluded.has_root, created_at = excluded.created_at, updated_at = excluded.updated_at`,
       ),
       promptId: db.prepare("SELECT id FROM prompts WHERE name = ? AND version = ?"),
       resourceId: db.prepare("SELECT id FROM otel_resources WHERE json = ?"),
@@ -76,7 +82,18 @@ function deepMerge(base: Record<string, unknown>, patch: Record<string, unknown>
   return out;
 }
 
-function applyTraceUpdate(row: StoredTrace, u: TraceUpdate, isNew: boolean): void {
+/**
+ * A trace row being merged: tags and metadata are kept parsed across all the updates of a
+ * batch and serialized once at the end (they were parsed and re-serialized per span).
+ */
+interface WorkingTrace {
+  row: StoredTrace;
+  tags?: string[];
+  metadata?: Record<string, unknown>;
+}
+
+function applyTraceUpdate(w: WorkingTrace, u: TraceUpdate, isNew: boolean): void {
+  const row = w.row;
   if (u.isRoot) {
     row.timestamp = u.timestamp;
     row.has_root = 1;
@@ -100,11 +117,19 @@ function applyTraceUpdate(row: StoredTrace, u: TraceUpdate, isNew: boolean): voi
   if (u.public !== undefined) row.public = u.public ? 1 : 0;
   if (u.environmentExplicit || isNew) row.environment = u.environment;
   if (u.tags?.length) {
-    const current = JSON.parse(row.tags) as string[];
+    const current = w.tags ?? (JSON.parse(row.tags) as string[]);
     const merged = [...new Set([...current, ...u.tags])];
-    if (merged.length !== current.length) row.tags = JSON.stringify(merged);
+    if (merged.length !== current.length) w.tags = merged;
   }
-  if (u.metadata && Object.keys(u.metadata).length) row.metadata = JSON.stringify(deepMerge(JSON.parse(row.metadata) as Record<string, unknown>, u.metadata));
+  if (u.metadata) {
+    let any = false;
+    for (const _ in u.metadata) {
+      any = true;
+      break;
+    }
+    // JSON round trip of the stored value once; merges are on plain objects from then on.
+    if (any) w.metadata = deepMerge(w.metadata ?? (JSON.parse(row.metadata) as Record<string, unknown>), u.metadata);
+  }
 }
 
 function newTrace(u: TraceUpdate, now: string): StoredTrace {
@@ -129,6 +154,12 @@ function newTrace(u: TraceUpdate, now: string): StoredTrace {
     created_at: now,
     updated_at: now,
   };
+}
+
+/** JSON of a usage/cost map; most spans have none. */
+function detailsJson(d: Record<string, number>): string {
+  for (const _ in d) return JSON.stringify(d);
+  return "{}";
 }
 
 export interface IngestResult {
@@ -163,7 +194,7 @@ export function ingestSpans(store: LocalStore, spans: readonly IngestSpan[]): In
       st.upsertObservation.run(
         o.id, o.traceId, o.parentObservationId, o.type, o.name, o.environment, o.startTime, o.endTime,
         o.completionStartTime, o.version, o.input, o.output, o.metadata, o.level, o.statusMessage, o.model, o.modelParameters,
-        JSON.stringify(o.usageDetails), JSON.stringify(o.costDetails), o.totalCost, promptId, o.promptName, o.promptVersion,
+        detailsJson(o.usageDetails), detailsJson(o.costDetails), o.totalCost, promptId, o.promptName, o.promptVersion,
         o.experiment, resourceId, now, now,
       );
       const list = traces.get(trace.id);
@@ -172,10 +203,16 @@ export function ingestSpans(store: LocalStore, spans: readonly IngestSpan[]): In
     }
     for (const [id, updates] of traces) {
       const existing = st.getTrace.get(id) as StoredTrace | undefined;
-      const row = existing ?? newTrace(updates[0]!, now);
-      for (const u of updates) applyTraceUpdate(row, u, !existing && u === updates[0]);
-      row.updated_at = now;
-      st.upsertTrace.run(row);
+      const w: WorkingTrace = { row: existing ?? newTrace(updates[0]!, now) };
+      for (let i = 0; i < updates.length; i++) applyTraceUpdate(w, updates[i]!, !existing && i === 0);
+      const row = w.row;
+      if (w.tags) row.tags = JSON.stringify(w.tags);
+      if (w.metadata) row.metadata = JSON.stringify(w.metadata);
+      st.upsertTrace.run(
+        row.id, row.timestamp, row.name, row.name_explicit, row.user_id, row.session_id, row.release, row.version, row.environment,
+        row.public, row.tags, row.input, row.input_explicit, row.output, row.output_explicit, row.metadata, row.has_root,
+        row.created_at, now,
+      );
     }
     return { observations: mapped.length, traces: traces.size };
   });

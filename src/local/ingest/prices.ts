@@ -96,15 +96,27 @@ function compare(a: number, op: Operator, b: number): boolean {
   }
 }
 
+// Tier condition patterns, compiled once (they were compiled per span and condition).
+const usageRegexes = new Map<string, RegExp | null>();
+function usageRegex(pattern: string, caseSensitive: boolean): RegExp | null {
+  const key = (caseSensitive ? "s" : "i") + pattern;
+  let re = usageRegexes.get(key);
+  if (re === undefined) {
+    try {
+      re = new RegExp(pattern, caseSensitive ? "" : "i");
+    } catch {
+      re = null;
+    }
+    usageRegexes.set(key, re);
+  }
+  return re;
+}
+
 function tierMatches(tier: Tier, usage: Record<string, number>, modelParameters: Record<string, unknown>, metadata: Record<string, unknown>): boolean {
   return tier.conditions.every((c) => {
     if ("usageDetailPattern" in c) {
-      let re: RegExp;
-      try {
-        re = new RegExp(c.usageDetailPattern, c.caseSensitive ? "" : "i");
-      } catch {
-        return false;
-      }
+      const re = usageRegex(c.usageDetailPattern, !!c.caseSensitive);
+      if (!re) return false;
       let sum = 0;
       for (const [k, v] of Object.entries(usage)) if (re.test(k)) sum += v;
       return compare(sum, c.operator, c.value);
