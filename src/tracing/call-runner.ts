@@ -162,17 +162,110 @@ function handleThenable<R>(span: Span, ctx: Context, result: R, o: CallOptions):
   }) as unknown as R;
 }
 
-/** Collects chunks and turns them into the recorded output (strings joined, else an array). */
+/**
+ * A cheap, bounded estimate of how many characters `v` adds to the recorded output: string
+ * lengths, keys, a few characters per other value; visits at most 1,000 nodes.
+ */
+function estimateChars(v: unknown): number {
+  let total = 0;
+  let visited = 0;
+  const stack: unknown[] = [v];
+  while (stack.length > 0 && visited < 1000) {
+    const x = stack.pop();
+    visited++;
+    if (typeof x === "string") total += x.length + 2;
+    else if (x === null || typeof x !== "object") total += 8;
+    else if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer) total += 32;
+    else {
+      total += 2;
+      try {
+        if (Array.isArray(x)) {
+          for (let i = 0; i < x.length && stack.length < 1000; i++) stack.push(x[i]);
+        } else {
+          for (const k of Object.keys(x)) {
+            if (stack.length >= 1000) break;
+            total += k.length + 4;
+            stack.push((x as Record<string, unknown>)[k]);
+          }
+        }
+      } catch {
+        /* a hostile object: count what we saw */
+      }
+    }
+  }
+  return total;
+}
+
+/**
+ * Collects chunks and turns them into the recorded output (strings joined, else an array).
+ * Bounded by chunk count and by size (`maxChars`, the field cap): past it, chunks are only
+ * counted. Byte chunks of a stream are decoded with one streaming TextDecoder, so a
+ * multi-byte character split across chunks is decoded whole.
+ */
 class ChunkCollector {
   private readonly chunks: unknown[] = [];
   private more = 0;
-  constructor(private readonly enabled: boolean) {}
+  private size = 0;
+  private decoder: TextDecoder | undefined;
+  constructor(
+    private readonly enabled: boolean,
+    maxFieldChars: number = Number.POSITIVE_INFINITY,
+  ) {
+    // Leave room for the "...[N more chunks]" marker within the field cap.
+    this.maxChars = Math.max(1, maxFieldChars - 64);
+  }
+
+  private readonly maxChars: number;
+
+  private get full(): boolean {
+    return this.chunks.length >= MAX_STREAM_CHUNKS || this.size >= this.maxChars;
+  }
+
   add(chunk: unknown): void {
     if (!this.enabled) return;
-    if (this.chunks.length < MAX_STREAM_CHUNKS) this.chunks.push(chunk);
-    else this.more++;
+    if (this.full) {
+      this.more++;
+      return;
+    }
+    if (typeof chunk === "string") {
+      const room = this.maxChars - this.size;
+      if (chunk.length > room) {
+        this.chunks.push(chunk.slice(0, room));
+        this.size = this.maxChars;
+        this.more++; // partly recorded
+        return;
+      }
+      this.size += chunk.length;
+    } else {
+      this.size += estimateChars(chunk);
+    }
+    this.chunks.push(chunk);
   }
+
+  /** A chunk of an encoded text stream (web ReadableStream<Uint8Array>). */
+  addBytes(bytes: Uint8Array): void {
+    if (!this.enabled) return;
+    if (this.full) {
+      this.more++;
+      return;
+    }
+    this.decoder ??= new TextDecoder();
+    let text: string;
+    try {
+      text = this.decoder.decode(bytes, { stream: true });
+    } catch {
+      text = `<${bytes.byteLength} bytes>`;
+    }
+    if (text.length > 0) this.add(text);
+  }
+
   output(): unknown {
+    if (this.decoder) {
+      // End of stream: flush an incomplete trailing sequence (as U+FFFD), once.
+      const tail = this.full ? "" : this.decoder.decode();
+      this.decoder = undefined;
+      if (tail.length > 0) this.add(tail);
+    }
     if (this.chunks.length > 0 && this.chunks.every((c) => typeof c === "string")) {
       return (this.chunks as string[]).join("") + (this.more ? `...[${this.more} more chunks]` : "");
     }
@@ -233,7 +326,7 @@ function wrapIterable(span: Span, ctx: Context, value: object, o: CallOptions): 
 }
 
 function wrapSyncGenerator(span: Span, ctx: Context, gen: Generator, o: CallOptions): Generator {
-  const collector = new ChunkCollector(o.captureOutput !== false);
+  const collector = new ChunkCollector(o.captureOutput !== false, o.maxFieldChars);
   const finish = makeFinisher(span, o, collector);
   const step = (call: () => IteratorResult<unknown>): IteratorResult<unknown> => {
     let r: IteratorResult<unknown>;
@@ -280,7 +373,7 @@ function wrapAsyncIterator(
   o: CallOptions,
   protoSource: object | undefined,
 ): AsyncGenerator {
-  const collector = new ChunkCollector(o.captureOutput !== false);
+  const collector = new ChunkCollector(o.captureOutput !== false, o.maxFieldChars);
   const finish = makeFinisher(span, o, collector);
   const step = async (call: () => Promise<IteratorResult<unknown>>, cancelling: boolean): Promise<IteratorResult<unknown>> => {
     let r: IteratorResult<unknown>;
@@ -342,7 +435,7 @@ function patchAsyncIterable(span: Span, ctx: Context, iterable: AsyncIterable<un
 }
 
 function wrapWebStream(span: Span, ctx: Context, stream: ReadableStream<unknown>, o: CallOptions): ReadableStream<unknown> {
-  const collector = new ChunkCollector(o.captureOutput !== false);
+  const collector = new ChunkCollector(o.captureOutput !== false, o.maxFieldChars);
   const finish = makeFinisher(span, o, collector);
   const reader = stream.getReader();
   const traced = new ReadableStream<unknown>({
@@ -353,7 +446,8 @@ function wrapWebStream(span: Span, ctx: Context, stream: ReadableStream<unknown>
           finish();
           controller.close();
         } else {
-          collector.add(typeof r.value === "object" && r.value instanceof Uint8Array ? new TextDecoder().decode(r.value) : r.value);
+          if (typeof r.value === "object" && r.value instanceof Uint8Array) collector.addBytes(r.value);
+          else collector.add(r.value);
           controller.enqueue(r.value);
         }
       } catch (err) {
