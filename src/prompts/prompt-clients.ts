@@ -7,7 +7,7 @@ import type { ChatMessage, ChatMessageOrPlaceholder, ChatPlaceholder, Prompt } f
 import { LangfuseValidationError } from "../errors";
 import { logger } from "../tracing/logger";
 import { escapeLangchainLiteral, parsedToLangchain } from "./langchain";
-import { type ParsedTemplate, type PromptVariables, parseTemplate, renderTemplate } from "./template";
+import { type ParsedTemplate, type PromptVariables, parseTemplate, renderTemplate, stringifyTemplateValue } from "./template";
 
 export type PromptType = "text" | "chat";
 
@@ -187,7 +187,18 @@ export class ChatPromptClient extends BasePromptClient {
    *    is NEVER template-expanded (it is user data, not a template);
    *  - a placeholder without a value stays in the output as `{ type: "placeholder", name }`,
    *    with one warning naming all of them.
-   * A placeholder value that is not a list of `{ role, ... }` objects is a LangfuseValidationError.
+   * A malformed placeholder value never throws (compile runs in request paths), as in the
+   * Python SDK's ChatPromptClient.compile; each case warns once per prompt version and
+   * placeholder:
+   *  - a value that is not a list is inserted as one `{ role: "NOT_GIVEN", content }` message,
+   *    `content` being the value as text by the template value rule (strings as they are,
+   *    numbers/booleans via String, objects as JSON, null as "");
+   *  - a list element that is not an object becomes `{ role: "NOT_GIVEN", content }` with that
+   *    element as text (Python appends the whole list as text for each such element; we do not
+   *    repeat it);
+   *  - a message without a string `role` gets role `"NOT_GIVEN"`, and one without `content`
+   *    gets `""` (as Python's `msg.get("role", "NOT_GIVEN")` / `msg.get("content", "")`).
+   * `getLangchainPrompt()` applies the same rule.
    */
   compile(variables?: PromptVariables, placeholders?: PromptPlaceholders): CompiledChatPrompt {
     const out: CompiledChatPrompt = [];
@@ -206,7 +217,7 @@ export class ChatPromptClient extends BasePromptClient {
         (unresolved ??= []).push(slot.name);
         continue;
       }
-      const messages = checkPlaceholderMessages(this.name, slot.name, value);
+      const messages = placeholderMessages(this, slot.name, value);
       for (let i = 0; i < messages.length; i++) out.push({ ...messages[i] });
     }
     if (unresolved !== undefined) warnUnresolved(this, unresolved);
@@ -232,7 +243,7 @@ export class ChatPromptClient extends BasePromptClient {
         out.push(["placeholder", `{${slot.name}}`]);
         continue;
       }
-      for (const message of checkPlaceholderMessages(this.name, slot.name, value)) {
+      for (const message of placeholderMessages(this, slot.name, value)) {
         const text = typeof message.content === "string" ? message.content : (JSON.stringify(message.content) ?? "");
         out.push([message.role, escapeLangchainLiteral(text)]);
       }
@@ -262,17 +273,39 @@ function placeholderValue(placeholders: PromptPlaceholders | undefined, name: st
   return Object.prototype.hasOwnProperty.call(placeholders, name) ? (placeholders as Record<string, unknown>)[name] : undefined;
 }
 
-function checkPlaceholderMessages(promptName: string, name: string, value: unknown): readonly ChatMessage[] {
+/** Role given to placeholder content that is not a proper chat message (the Python SDK's). */
+export const NOT_GIVEN_ROLE = "NOT_GIVEN";
+
+/**
+ * The messages to insert for a placeholder value; never throws (see ChatPromptClient.compile).
+ * Well-formed messages are returned as they are (callers copy them).
+ */
+function placeholderMessages(prompt: ChatPromptClient, name: string, value: unknown): readonly ChatMessage[] {
+  const where = `Placeholder '${name}' of prompt '${prompt.name}'`;
+  const warn = (kind: string, message: string) => logger.warnOnce(`prompt-placeholder:${prompt.name}:${prompt.version}:${name}:${kind}`, message);
   if (!Array.isArray(value)) {
-    throw new LangfuseValidationError(`Placeholder '${name}' of prompt '${promptName}' must be a list of chat messages, got ${describe(value)}`);
+    warn("not-list", `${where} must contain a list of chat messages, got ${describe(value)}; appended as one '${NOT_GIVEN_ROLE}' message`);
+    return [{ role: NOT_GIVEN_ROLE, content: stringifyTemplateValue(value) }];
   }
+  let out: ChatMessage[] | undefined;
   for (let i = 0; i < value.length; i++) {
     const message: unknown = value[i];
-    if (typeof message !== "object" || message === null || Array.isArray(message) || typeof (message as { role?: unknown }).role !== "string") {
-      throw new LangfuseValidationError(`Placeholder '${name}' of prompt '${promptName}': item ${i} must be a chat message with a string 'role', got ${describe(message)}`);
+    let fixed: ChatMessage | undefined;
+    if (!isPlainObject(message)) {
+      warn("not-message", `${where} should contain a list of chat messages with 'role' and 'content' fields; item ${i} (${describe(message)}) appended as a '${NOT_GIVEN_ROLE}' message`);
+      fixed = { role: NOT_GIVEN_ROLE, content: stringifyTemplateValue(message) };
+    } else if (typeof message.role !== "string" || message.content === undefined) {
+      if (typeof message.role !== "string") warn("no-role", `${where}: item ${i} has no string 'role'; it gets role '${NOT_GIVEN_ROLE}'`);
+      fixed = {
+        ...message,
+        role: typeof message.role === "string" ? message.role : NOT_GIVEN_ROLE,
+        content: (message.content === undefined ? "" : message.content) as string,
+      };
     }
+    if (fixed !== undefined) out ??= value.slice(0, i) as ChatMessage[];
+    if (out !== undefined) out.push(fixed ?? (message as ChatMessage));
   }
-  return value as readonly ChatMessage[];
+  return out ?? (value as readonly ChatMessage[]);
 }
 
 function warnUnresolved(prompt: ChatPromptClient, names: string[]): void {

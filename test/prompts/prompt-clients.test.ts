@@ -116,10 +116,62 @@ describe("ChatPromptClient.compile", () => {
     }
   });
 
-  it("rejects placeholder values that are not lists of messages", () => {
-    expect(() => withHistory.compile({}, { chat_history: "hello" as never })).toThrow(LangfuseValidationError);
-    expect(() => withHistory.compile({}, { chat_history: ["hello"] as never })).toThrow(/item 0 must be a chat message/);
-    expect(() => withHistory.compile({}, { chat_history: [{ content: "no role" }] as never })).toThrow(LangfuseValidationError);
+  describe("malformed placeholder values never throw (the Python SDK's NOT_GIVEN rule)", () => {
+    // Its own prompt name, so the once-per-placeholder warnings are not shared with other tests.
+    const p = new ChatPromptClient({
+      ...meta,
+      name: "malformed-placeholders",
+      prompt: [{ role: "system", content: "You are {{role}}" }, { type: "placeholder", name: "chat_history" }, { role: "user", content: "{{query}}" }],
+    });
+    let warn: jest.SpyInstance;
+    beforeEach(() => {
+      warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    });
+    afterEach(() => warn.mockRestore());
+    const warnings = (text: string) => warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes(text));
+
+    it("a value that is not a list is inserted as one NOT_GIVEN message, with one warning per placeholder", () => {
+      const compile = (value: unknown) => p.compile({ role: "R", query: "Q" }, { chat_history: value as never });
+      expect(compile("hello")).toEqual([
+        { role: "system", content: "You are R" },
+        { role: "NOT_GIVEN", content: "hello" },
+        { role: "user", content: "Q" },
+      ]);
+      expect(compile(42)[1]).toEqual({ role: "NOT_GIVEN", content: "42" });
+      expect(compile({ role: "user", content: "not in a list" })[1]).toEqual({ role: "NOT_GIVEN", content: '{"role":"user","content":"not in a list"}' });
+      // A request path compiling in a loop warns once.
+      for (let i = 0; i < 20; i++) compile("again");
+      expect(warnings("'chat_history' of prompt 'malformed-placeholders' must contain a list of chat messages")).toHaveLength(1);
+      expect(warnings("must contain a list")[0]).toContain("got a string");
+    });
+
+    it("a list element that is not an object becomes a NOT_GIVEN message; a message without role gets NOT_GIVEN", () => {
+      const history = ["plain text", null, { content: "no role", name: "bob" }, { role: "assistant" }, { role: "user", content: "fine", tool_call_id: "t1" }];
+      for (let i = 0; i < 5; i++) {
+        expect(p.compile({ role: "R", query: "Q" }, { chat_history: history as never })).toEqual([
+          { role: "system", content: "You are R" },
+          { role: "NOT_GIVEN", content: "plain text" },
+          { role: "NOT_GIVEN", content: "" },
+          { role: "NOT_GIVEN", content: "no role", name: "bob" },
+          { role: "assistant", content: "" },
+          { role: "user", content: "fine", tool_call_id: "t1" },
+          { role: "user", content: "Q" },
+        ]);
+      }
+      expect(warnings("should contain a list of chat messages with 'role' and 'content' fields")).toHaveLength(1);
+      expect(warnings("has no string 'role'; it gets role 'NOT_GIVEN'")).toHaveLength(1);
+      // The caller's messages are not modified.
+      expect(history[2]).toEqual({ content: "no role", name: "bob" });
+    });
+
+    it("getLangchainPrompt applies the same rule", () => {
+      expect(p.getLangchainPrompt({ role: "R", query: "Q" }, { chat_history: "hello {x}" as never })).toEqual([
+        ["system", "You are R"],
+        ["NOT_GIVEN", "hello {{x}}"],
+        ["user", "Q"],
+      ]);
+      expect(p.getLangchainPrompt({}, { chat_history: [{ content: "c" }] as never })[1]).toEqual(["NOT_GIVEN", "c"]);
+    });
   });
 
   it("does not mutate the template or the given messages", () => {
