@@ -1,6 +1,6 @@
 import { context, trace } from "@opentelemetry/api";
 import { Attr, type ObservationType } from "./constants";
-import { runInSpan, type CallOptions } from "./call-runner";
+import { errorMessage, runInSpan, type CallOptions } from "./call-runner";
 import { logger } from "./logger";
 import { normalizeType } from "./observations";
 import { resolveRuntime } from "./runtime";
@@ -108,8 +108,15 @@ export function traceFunction<F extends (...args: never[]) => unknown>(
         span.setAttribute(Attr.OBSERVATION_TYPE, asType);
         const captureInput = opts.captureInput ?? rt.ioCaptureEnabled;
         if (captureInput !== false && args.length > 0) {
-          const input = typeof captureInput === "function" ? captureInput(args) : captureArgs(args);
-          const s = serializeValue(input, rt.maxFieldChars);
+          // A throwing captureInput mapper is the user's code: record the failure on the span
+          // and keep tracing the call (it used to end the span empty and run untraced).
+          let s: string | undefined;
+          try {
+            const input = typeof captureInput === "function" ? captureInput(args) : captureArgs(args);
+            s = serializeValue(input, rt.maxFieldChars);
+          } catch (err) {
+            s = `<failed to capture input: ${errorMessage(err)}>`;
+          }
           if (s !== undefined) span.setAttribute(Attr.OBSERVATION_INPUT, s);
         }
       }
