@@ -44,7 +44,11 @@ interface RequestSpec {
 }
 
 const enc = encodeURIComponent;
-/** Connection failures that happen before a request could reach the server. */
+/**
+ * Connection failures that happen before a request could reach the server. ECONNRESET and
+ * "other side closed" are not among them: fetch cannot tell whether the request was written
+ * before the reset, so a non-idempotent write is not repeated after one (a typed NETWORK error).
+ */
 const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"]);
 const MAX_ERROR_BODY_CHARS = 2000;
 

@@ -284,3 +284,97 @@ describe("HttpApi retries of non-idempotent writes", () => {
     expect(e.message).toContain("ECONNREFUSED");
   });
 });
+
+describe("HttpApi: non-idempotent POSTs and a server that answers after the client's timeout", () => {
+  /**
+   * Counts requests as they arrive and answers each one only when its client went away (the
+   * client timed out) or after a bounded 5 s, whichever comes first: the request surely reached
+   * the server, so repeating a non-idempotent write could create a duplicate.
+   */
+  async function withSlowServer(fn: (baseUrl: string, received: () => { method: string; url: string }[]) => Promise<void>): Promise<void> {
+    const received: { method: string; url: string }[] = [];
+    const timers = new Set<NodeJS.Timeout>();
+    const server = createServer((req, res) => {
+      received.push({ method: req.method!, url: req.url! });
+      req.resume();
+      const answer = () => {
+        clearTimeout(timer);
+        timers.delete(timer);
+        if (!res.writableEnded && !res.destroyed) json(res, 201, { id: "too-late" });
+      };
+      const timer = setTimeout(answer, 5000);
+      timers.add(timer);
+      res.on("close", answer);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, () => [...received]);
+    } finally {
+      for (const t of timers) clearTimeout(t);
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  }
+
+  test("dataset item without id, run item, prompt version and score without id: one request each, a TIMEOUT error", async () => {
+    await withSlowServer(async (baseUrl, received) => {
+      const api = makeApi(baseUrl, { timeoutSeconds: 0.2, maxRetries: 3 });
+      const writes: [string, () => Promise<unknown>][] = [
+        ["/api/public/dataset-items", () => api.datasetItems.upsert({ datasetName: "d", input: { q: 1 } })],
+        ["/api/public/dataset-run-items", () => api.datasetRunItems.create({ runName: "r", datasetItemId: "i", traceId: "t" })],
+        ["/api/public/v2/prompts", () => api.prompts.create({ name: "p", prompt: "x" })],
+        ["/api/public/scores", () => api.scores.create({ name: "s", value: 1, traceId: "t" })],
+      ];
+      for (const [path, write] of writes) {
+        const before = received().length;
+        const e = await catchApiError(write());
+        expect(e.status).toBe(408);
+        expect(e.code).toBe("TIMEOUT");
+        expect(received().slice(before)).toEqual([{ method: "POST", url: path }]);
+      }
+    });
+  });
+
+  test("control: the same server does see retries of an idempotent read and of an upsert with an id", async () => {
+    await withSlowServer(async (baseUrl, received) => {
+      const api = makeApi(baseUrl, { timeoutSeconds: 0.2, maxRetries: 1 });
+      await catchApiError(api.health());
+      expect(received()).toHaveLength(2);
+      await catchApiError(api.datasetItems.upsert({ datasetName: "d", id: "item-1", input: 1 }));
+      expect(received()).toHaveLength(4);
+    });
+  });
+
+  test("a refused connection provably sent nothing: a non-idempotent write is retried and lands exactly once", async () => {
+    // A port nobody listens on (yet): the first attempt is refused, then the server comes up.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      received.push(`${req.method} ${req.url}`);
+      req.resume();
+      req.on("end", () => json(res, 200, { id: "run-item-1" }));
+    });
+    let refusals = 0;
+    const fetchThenStartServer: typeof fetch = async (input, init) => {
+      try {
+        return await fetch(input, init);
+      } catch (err) {
+        if (refusals++ === 0) await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+        throw err;
+      }
+    };
+    try {
+      const api = makeApi(`http://127.0.0.1:${port}`, { maxRetries: 2, fetch: fetchThenStartServer });
+      await expect(api.datasetRunItems.create({ runName: "r", datasetItemId: "i", traceId: "t" })).resolves.toEqual({ id: "run-item-1" });
+      expect(refusals).toBe(1);
+      expect(received).toEqual(["POST /api/public/dataset-run-items"]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => (server.listening ? server.close(() => r()) : r()));
+    }
+  });
+});
