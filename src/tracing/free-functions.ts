@@ -6,6 +6,7 @@ import {
   type StartAsCurrentObservationOptions,
   type StartObservationOptions,
 } from "./observations";
+import { logger } from "./logger";
 import { resolveRuntime, type TracingRuntime } from "./runtime";
 import { trace } from "@opentelemetry/api";
 import type { Langfuse } from "../client/langfuse";
@@ -33,4 +34,32 @@ export function startAsCurrentObservation<T extends ObservationType = "span", R 
   fn: (observation: ObservationByType[T]) => R,
 ): R {
   return startAsCurrentWith(runtime(), options, fn);
+}
+
+type ScoreOptions = import("../scores").ScoreOptions;
+type ScoreOutcome = import("../scores").ScoreOutcome;
+
+function scoreWithDefaultClient(what: string, call: (client: Langfuse) => ScoreOutcome): ScoreOutcome {
+  try {
+    const client = resolveRuntime()?.client;
+    if (!client) return { status: "disabled" };
+    return call(client);
+  } catch (err) {
+    logger.warnOnce(`${what}-threw`, `${what}: the score could not be queued: ${err instanceof Error ? err.message : String(err)}`);
+    return { status: "dropped" };
+  }
+}
+
+/**
+ * `getClient().scoreCurrentSpan(score)`: scores the active observation with the default
+ * client. A warning and no-op without an active span; `{ status: "disabled" }` when tracing is
+ * off and no client exists. Never throws.
+ */
+export function scoreCurrentSpan(score: ScoreOptions): ScoreOutcome {
+  return scoreWithDefaultClient("scoreCurrentSpan", (client) => client.scoreCurrentSpan(score));
+}
+
+/** `getClient().scoreCurrentTrace(score)`: scores the active observation's trace. Never throws. */
+export function scoreCurrentTrace(score: ScoreOptions): ScoreOutcome {
+  return scoreWithDefaultClient("scoreCurrentTrace", (client) => client.scoreCurrentTrace(score));
 }

@@ -47,6 +47,6 @@ export {
 } from "./current";
 export { observe, getOriginalFunction } from "./observe";
 export type { ObserveOptions, ObserveConfig, DynamicObserveOptions } from "./observe";
-export { startObservation, startAsCurrentObservation } from "./free-functions";
+export { startObservation, startAsCurrentObservation, scoreCurrentSpan, scoreCurrentTrace } from "./free-functions";
 export { OtlpJsonHttpExporter } from "./otlp-http-exporter";
 export type { OtlpJsonHttpExporterOptions } from "./otlp-http-exporter";
