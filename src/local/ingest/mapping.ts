@@ -888,29 +888,32 @@ const F_PARAMS = 32;
 /** Any key besides the Langfuse ones (see isLangfuseKey). */
 const F_FOREIGN = 64;
 
+/** The flags one attribute key contributes. */
+function keyFlags(k: string): number {
+  if (k.startsWith("langfuse.")) {
+    if (k.startsWith("langfuse.observation.metadata")) return F_OBS_META;
+    if (k.startsWith("langfuse.trace.metadata")) return F_TRACE_META;
+    if (k.startsWith("langfuse.metadata")) return F_OBS_META | F_TRACE_META;
+    if (k.startsWith("langfuse.experiment.")) return F_EXPERIMENT;
+    return 0;
+  }
+  if (k === "user.id" || k === "session.id") return 0;
+  if (k.startsWith("gen_ai.")) {
+    if (k.startsWith("gen_ai.usage.")) return F_FOREIGN | F_USAGE;
+    if (k.startsWith("gen_ai.request.")) return F_FOREIGN | F_PARAMS;
+    return F_FOREIGN;
+  }
+  if (k.startsWith("llm.")) {
+    if (k.startsWith("llm.token_count.")) return F_FOREIGN | F_USAGE;
+    if (k.startsWith("llm.invocation_parameters.")) return F_FOREIGN | F_PARAMS;
+    return F_FOREIGN;
+  }
+  return k.startsWith("ai.telemetry.metadata.") ? F_FOREIGN | F_AI_META : F_FOREIGN;
+}
+
 function scanFlags(a: IngestAttributes): number {
   let f = 0;
-  for (const k in a) {
-    if (k.startsWith("langfuse.")) {
-      if (k.startsWith("langfuse.observation.metadata")) f |= F_OBS_META;
-      else if (k.startsWith("langfuse.trace.metadata")) f |= F_TRACE_META;
-      else if (k.startsWith("langfuse.metadata")) f |= F_OBS_META | F_TRACE_META;
-      else if (k.startsWith("langfuse.experiment.")) f |= F_EXPERIMENT;
-    } else if (k === "user.id" || k === "session.id") {
-      continue;
-    } else if (k.startsWith("gen_ai.")) {
-      f |= F_FOREIGN;
-      if (k.startsWith("gen_ai.usage.")) f |= F_USAGE;
-      else if (k.startsWith("gen_ai.request.")) f |= F_PARAMS;
-    } else if (k.startsWith("llm.")) {
-      f |= F_FOREIGN;
-      if (k.startsWith("llm.token_count.")) f |= F_USAGE;
-      else if (k.startsWith("llm.invocation_parameters.")) f |= F_PARAMS;
-    } else {
-      f |= F_FOREIGN;
-      if (k.startsWith("ai.telemetry.metadata.")) f |= F_AI_META;
-    }
-  }
+  for (const k in a) f |= keyFlags(k);
   return f;
 }
 
@@ -932,18 +935,22 @@ const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unkno
  * V8's megamorphic lookup path, on a prototype-less dictionary it is one hash probe (profiles:
  * the mapping ran about twice as fast). Copies the same keys a `for…in` walk sees.
  */
-function lookupAttributes(a: IngestAttributes): IngestAttributes {
-  if (Object.getPrototypeOf(a) === null) return a;
+function lookupAttributes(a: IngestAttributes): { attributes: IngestAttributes; flags: number } {
+  if (Object.getPrototypeOf(a) === null) return { attributes: a, flags: scanFlags(a) };
   const o = Object.create(null) as IngestAttributes;
-  for (const k in a) o[k] = a[k];
-  return o;
+  let flags = 0;
+  for (const k in a) {
+    o[k] = a[k];
+    flags |= keyFlags(k);
+  }
+  return { attributes: o, flags };
 }
 
 /** Maps one span (pure; spans without times should not reach here, the converters fill them). */
 export function mapSpan(input: IngestSpan): MappedSpan {
-  const a = lookupAttributes(input.attributes);
+  // One pass over the keys: the prototype-less copy and the flag scan.
+  const { attributes: a, flags } = lookupAttributes(input.attributes);
   const span: IngestSpan = a === input.attributes ? input : { ...input, attributes: a };
-  const flags = scanFlags(a);
   // Vercel AI SDK spans ("ai" scope) are read through their own keys even when those are absent.
   const foreign = (flags & F_FOREIGN) !== 0 || span.scope.name === "ai" || (span.events?.length ?? 0) > 0;
   const type = resolveObservationType(span, foreign ? flags | F_FOREIGN : flags);
