@@ -22,7 +22,6 @@ interface StoredTrace extends TraceRow {
 
 interface Statements {
   upsertObservation: Database.Statement;
-  upsertObservations: Database.Statement;
   getTrace: Database.Statement;
   upsertTrace: Database.Statement;
   promptId: Database.Statement;
@@ -32,17 +31,17 @@ interface Statements {
   resourceIds: Map<string, number>;
 }
 
-/** Observations are written this many rows per statement (multi-row VALUES): ~1/3 less CPU per row than one statement each. */
-const OBSERVATION_ROWS_PER_STATEMENT = 8;
-const OBSERVATION_COLUMNS = 27;
+const statementCache = new WeakMap<Database.Database, Statements>();
 
-function observationUpsertSql(rows: number): string {
-  const values = Array.from({ length: rows }, () => `(${Array(OBSERVATION_COLUMNS).fill("?").join(", ")})`).join(",\n");
-  // Rows of one statement are inserted in order, so a span id repeated in a batch still ends as its last version.
-  return `INSERT INTO observations (id, trace_id, parent_observation_id, type, name, environment, start_time, end_time,
+function statements(db: Database.Database): Statements {
+  let s = statementCache.get(db);
+  if (!s) {
+    s = {
+      upsertObservation: db.prepare(
+        `INSERT INTO observations (id, trace_id, parent_observation_id, type, name, environment, start_time, end_time,
            completion_start_time, version, input, output, metadata, level, status_message, model, model_parameters,
            usage_details, cost_details, total_cost, prompt_id, prompt_name, prompt_version, experiment, resource_id, created_at, updated_at)
-         VALUES ${values}
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET trace_id = excluded.trace_id, parent_observation_id = excluded.parent_observation_id,
            type = excluded.type, name = excluded.name, environment = excluded.environment, start_time = excluded.start_time,
            end_time = excluded.end_time, completion_start_time = excluded.completion_start_time, version = excluded.version,
@@ -50,17 +49,8 @@ function observationUpsertSql(rows: number): string {
            status_message = excluded.status_message, model = excluded.model, model_parameters = excluded.model_parameters,
            usage_details = excluded.usage_details, cost_details = excluded.cost_details, total_cost = excluded.total_cost,
            prompt_id = excluded.prompt_id, prompt_name = excluded.prompt_name, prompt_version = excluded.prompt_version,
-           experiment = excluded.experiment, resource_id = excluded.resource_id, updated_at = excluded.updated_at`;
-}
-
-const statementCache = new WeakMap<Database.Database, Statements>();
-
-function statements(db: Database.Database): Statements {
-  let s = statementCache.get(db);
-  if (!s) {
-    s = {
-      upsertObservation: db.prepare(observationUpsertSql(1)),
-      upsertObservations: db.prepare(observationUpsertSql(OBSERVATION_ROWS_PER_STATEMENT)),
+           experiment = excluded.experiment, resource_id = excluded.resource_id, updated_at = excluded.updated_at`,
+      ),
       getTrace: db.prepare("SELECT * FROM traces WHERE id = ?"),
       // Positional parameters and an in-place update: `INSERT OR REPLACE` deleted and re-inserted
       // the row (touching every index of the table) whenever the trace already existed.
@@ -186,8 +176,6 @@ export function ingestSpans(store: LocalStore, spans: readonly IngestSpan[]): In
     const now = new Date().toISOString();
     const promptIds = new Map<string, string | null>();
     const traces = new Map<string, TraceUpdate[]>();
-    const args: unknown[] = [];
-    const chunk = OBSERVATION_ROWS_PER_STATEMENT * OBSERVATION_COLUMNS;
     for (const { observation: o, trace } of mapped) {
       let promptId: string | null = null;
       if (o.promptName !== null && o.promptVersion !== null) {
@@ -203,21 +191,16 @@ export function ingestSpans(store: LocalStore, spans: readonly IngestSpan[]): In
         if (st.resourceIds.size >= 1000) st.resourceIds.clear();
         st.resourceIds.set(o.resourceJson, resourceId);
       }
-      args.push(
+      st.upsertObservation.run(
         o.id, o.traceId, o.parentObservationId, o.type, o.name, o.environment, o.startTime, o.endTime,
         o.completionStartTime, o.version, o.input, o.output, o.metadata, o.level, o.statusMessage, o.model, o.modelParameters,
         detailsJson(o.usageDetails), detailsJson(o.costDetails), o.totalCost, promptId, o.promptName, o.promptVersion,
         o.experiment, resourceId, now, now,
       );
-      if (args.length === chunk) {
-        st.upsertObservations.run(args);
-        args.length = 0;
-      }
       const list = traces.get(trace.id);
       if (list) list.push(trace);
       else traces.set(trace.id, [trace]);
     }
-    for (let i = 0; i < args.length; i += OBSERVATION_COLUMNS) st.upsertObservation.run(args.slice(i, i + OBSERVATION_COLUMNS));
     for (const [id, updates] of traces) {
       const existing = st.getTrace.get(id) as StoredTrace | undefined;
       const w: WorkingTrace = { row: existing ?? newTrace(updates[0]!, now) };
