@@ -69,6 +69,10 @@ export class Evaluation implements EvaluationInit {
       throw new LangfuseValidationError("Invalid evaluation", [{ path: "evaluation", message: "must be an object with name and value" }]);
     }
     const evaluation = value instanceof Evaluation ? value : new Evaluation(value as EvaluationInit);
+    // The common case (a well-formed result of this exact class) skips class-validator's
+    // metadata walk, which cost ~10 µs per evaluation; anything the plain check does not accept
+    // (and any subclass, which may declare more rules) goes through validateSync unchanged.
+    if (evaluation.constructor === Evaluation && passesDeclaredRules(evaluation)) return evaluation;
     const errors = validateSync(evaluation, { forbidUnknownValues: false });
     if (errors.length) throw new LangfuseValidationError("Invalid evaluation", toIssues(errors));
     return evaluation;
@@ -85,6 +89,22 @@ export class Evaluation implements EvaluationInit {
     if (typeof this.value === "boolean") return this.value ? 1 : 0;
     return undefined;
   }
+}
+
+/**
+ * The decorators above as plain checks (IsOptional skips null and undefined; IsNotEmpty rejects
+ * ""). Only ever used to accept: a false answer falls back to validateSync for the messages.
+ */
+function passesDeclaredRules(e: Evaluation): boolean {
+  const v = e.value as unknown;
+  return (
+    typeof e.name === "string" &&
+    e.name !== "" &&
+    ((typeof v === "number" && Number.isFinite(v)) || typeof v === "string" || typeof v === "boolean") &&
+    (e.comment === undefined || e.comment === null || typeof e.comment === "string") &&
+    (e.dataType === undefined || e.dataType === null || DATA_TYPES.includes(e.dataType)) &&
+    (e.configId === undefined || e.configId === null || typeof e.configId === "string")
+  );
 }
 
 function toIssues(errors: ValidationError[]): ValidationIssue[] {

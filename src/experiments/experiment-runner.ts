@@ -1,4 +1,5 @@
 import { SpanStatusCode } from "@opentelemetry/api";
+import * as crypto from "node:crypto";
 import { createHash, randomBytes } from "node:crypto";
 import type { Json } from "../api/types";
 import { LangfuseValidationError, type ValidationIssue } from "../errors";
@@ -261,10 +262,13 @@ function datasetIdsOf(item: unknown): { itemId: string; datasetId: string } | un
   return typeof id === "string" && typeof datasetId === "string" ? { itemId: id, datasetId } : undefined;
 }
 
+/** `crypto.hash` (Node >= 20.12): the same digest without a Hash object per item. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+
 /** Local items have no id: derive a stable one from the input, as both official SDKs do. */
 export function localItemId(input: unknown): string {
   const text = serializeValue(input, NO_CAP) ?? "";
-  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+  return (oneShotHash ? oneShotHash("sha256", text, "hex") : createHash("sha256").update(text).digest("hex")).slice(0, 16);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
