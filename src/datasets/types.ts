@@ -38,4 +38,10 @@ export interface EvalsHost {
   readonly client: EvaluatorClient;
   /** Delivers spans and scores. */
   flush(): Promise<unknown>;
+  /**
+   * Optional: starts writing what is queued (spans and scores) on the next event-loop turn,
+   * without waiting and without taking flush()'s report. The runner calls it as items finish,
+   * so the final flush finds little left.
+   */
+  sendSoon?(): void;
 }

@@ -16,6 +16,8 @@ import { runPool } from "./worker-pool";
 
 /** As the seed documents for `max_concurrency`. */
 export const DEFAULT_MAX_CONCURRENCY = 3;
+/** Fewest finished items whose spans and scores the runner asks the host to write early. */
+const SEND_EVERY_MIN = 50;
 /** No serialization cap for ids and attributes computed here. */
 const NO_CAP = Number.MAX_SAFE_INTEGER;
 const INVALID_TRACE_ID = "0".repeat(32);
@@ -65,10 +67,19 @@ export async function runExperimentWithHost<I extends ExperimentItem, O>(
 
   const results: ExperimentItemResult<I, O>[] = new Array(data.length);
   const bar = ProgressBar.enabledFor(options.progress) && data.length > 0 ? new ProgressBar(options.name, data.length) : undefined;
+  // Items finish in waves of about maxConcurrency; once a wave's worth (at least
+  // SEND_EVERY_MIN items) has finished, the host starts writing their spans and scores, which
+  // runs right after the callbacks of that wave, while the next wave's tasks wait on I/O.
+  const sendEvery = Math.max(maxConcurrency, SEND_EVERY_MIN);
+  let finishedSinceSend = 0;
   await runPool(data.length, maxConcurrency, async (index) => {
     const result = await runItem(host, ctx, options, data[index], index);
     results[index] = result;
     bar?.tick(result.error !== undefined);
+    if (host.sendSoon && ++finishedSinceSend >= sendEvery) {
+      finishedSinceSend = 0;
+      host.sendSoon();
+    }
   });
   bar?.finish();
 

@@ -113,6 +113,20 @@ export class ScoreQueue implements Flushable {
     return true;
   }
 
+  /**
+   * Starts sending what is queued on the next event-loop turn (after the callbacks running now),
+   * without waiting and without taking a report: flush() still reports it. Used by the
+   * experiment runner to write scores in the idle gap after each wave of items instead of in
+   * one large batch that holds the event loop.
+   */
+  sendSoon(): void {
+    if (this.queue.length === 0 || this.closed) return;
+    this.immediate ??= setImmediate(() => {
+      this.immediate = undefined;
+      void this.drain();
+    });
+  }
+
   async flush(): Promise<FlushReport> {
     // Bounded: each round either empties the queue or waits for a drain that makes progress.
     for (let round = 0; round < 10_000 && (this.queue.length > 0 || this.draining); round++) {
