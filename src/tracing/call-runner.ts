@@ -84,13 +84,20 @@ function safeEnd(span: Span): void {
 export function runInSpan<R>(span: Span, ctx: Context, fn: (...a: never[]) => R, thisArg: unknown, args: unknown[], o: CallOptions): R {
   let result: R;
   try {
-    result = context.with(ctx, fn as (...a: unknown[]) => R, thisArg, ...args);
+    // Through a shared trampoline instead of context.with(ctx, fn, thisArg, ...args): the
+    // context manager would fn.bind(thisArg) on every call (a bound function per call) and
+    // the argument list would be spread and collected again at each of its layers.
+    result = context.with(ctx, applyFn, undefined, fn as (...a: unknown[]) => unknown, thisArg, args) as R;
   } catch (err) {
     recordError(span, err);
     if (o.endOnExit) safeEnd(span);
     throw err;
   }
   return finishWithResult(span, ctx, result, o);
+}
+
+function applyFn(fn: (...a: unknown[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
+  return Reflect.apply(fn, thisArg, args);
 }
 
 export function finishWithResult<R>(span: Span, ctx: Context, result: R, o: CallOptions): R {
