@@ -4,6 +4,8 @@ import type { EvalsHost } from "../datasets/types";
 import { DatasetManager } from "../datasets/dataset-manager";
 import { ScoreManager } from "../scores/score-manager";
 import { isTraceSampled } from "../tracing/sampling";
+import { LocalApi } from "../local/local-api";
+import { writeWithSpans } from "../local/local-span-exporter";
 
 /** The evals side of one client: its score queue, dataset manager and experiment host. */
 export interface ClientEvals {
@@ -36,6 +38,8 @@ export function createClientEvals(client: Langfuse): ClientEvals {
     maxRetries: 1,
   });
   client.registerFlushable(scores);
+  // Into the embedded store, queued scores ride along in each span export's commit.
+  if (client.api instanceof LocalApi) writeWithSpans(client.api.store, (committed) => scores.queue.sendNow(committed));
   let spansInFlight: Promise<unknown> | undefined;
   const host: EvalsHost = {
     api: client.api,
@@ -63,12 +67,14 @@ export function createClientEvals(client: Langfuse): ClientEvals {
     ...(config.mode === "local" && config.tracingEnabled
       ? {
           sendSoon: () => {
-            scores.queue.sendSoon();
-            // The processor's drain keeps exporting spans that end while it runs.
+            // Spans first: the export starts on the next turn and writes the queued scores in
+            // its own transaction (writeWithSpans below); the scores' own send, scheduled after
+            // it, then finds nothing left, or writes them itself when no export runs.
             spansInFlight ??= client.spanProcessor.forceFlush().then(
               () => (spansInFlight = undefined),
               () => (spansInFlight = undefined),
             );
+            scores.queue.sendSoon();
           },
         }
       : {}),

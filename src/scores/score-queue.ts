@@ -59,6 +59,8 @@ export class ScoreQueue implements Flushable {
   /** A drain scheduled by enqueue (never run inside the caller's createScore). */
   private immediate: NodeJS.Immediate | undefined;
   private draining: Promise<void> | undefined;
+  /** Set only during sendNow's synchronous part: what the batches sent then must also wait for. */
+  private commitGate: Promise<void> | undefined;
   private closed = false;
   private readonly logger: ScoreLogger;
   private readonly maxRetries: number;
@@ -125,6 +127,24 @@ export class ScoreQueue implements Flushable {
       this.immediate = undefined;
       void this.drain();
     });
+  }
+
+  /**
+   * Starts sending what is queued now, synchronously up to the API call (the embedded store
+   * writes inside it, so a caller holding a store transaction gets the scores in its commit),
+   * without waiting and without taking a report. No-op while a send is already running.
+   */
+  sendNow(committed?: Promise<void>): void {
+    if (this.queue.length === 0 || this.closed || this.draining) return;
+    // `committed` settles when the caller's transaction commits or rolls back: the batches sent
+    // now count as delivered only once it resolved; a rejection counts as a network failure
+    // (status 0), so the batch is retried in a transaction of its own.
+    this.commitGate = committed;
+    try {
+      void this.drain();
+    } finally {
+      this.commitGate = undefined;
+    }
   }
 
   async flush(): Promise<FlushReport> {
@@ -224,11 +244,17 @@ export class ScoreQueue implements Flushable {
 
   private async sendBatch(batch: IngestionEvent[]): Promise<void> {
     let pending = batch;
+    let gate = this.commitGate;
     for (let attempt = 0; attempt <= this.maxRetries && pending.length > 0; attempt++) {
       if (attempt > 0) await sleep(backoff(this.retryBaseMs, attempt));
       const last = attempt === this.maxRetries;
       try {
         const result = await this.options.api.ingestion.batch(pending);
+        if (gate) {
+          const g = gate;
+          gate = undefined;
+          await g;
+        }
         const byId = new Map(pending.map((e) => [e.id, e]));
         const retry: IngestionEvent[] = [];
         for (const err of result.errors ?? []) {

@@ -1,0 +1,68 @@
+import { BasicTracerProvider, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
+import { LocalApi, LocalSpanExporter, openLocalStore } from "../../src/local";
+import { writeWithSpans } from "../../src/local/local-span-exporter";
+import { ScoreQueue } from "../../src/scores/score-queue";
+
+function endedSpans(n: number): ReadableSpan[] {
+  const out: ReadableSpan[] = [];
+  const provider = new BasicTracerProvider({ spanProcessors: [{ onStart() {}, onEnd: (s: ReadableSpan) => void out.push(s), forceFlush: async () => {}, shutdown: async () => {} }] });
+  const tracer = provider.getTracer("langfuse-sdk", "0.1.0");
+  for (let i = 0; i < n; i++) tracer.startSpan(`s-${i}`, { attributes: { "user.id": "steps" } }).end();
+  return out;
+}
+
+describe("LocalSpanExporter: large batches in steps, companions in the same commit", () => {
+  test("a batch over 64 spans calls back once, after every span is readable; forceFlush waits for it", async () => {
+    const store = openLocalStore(":memory:");
+    const api = new LocalApi(store);
+    const exporter = new LocalSpanExporter(store);
+    const results: ExportResult[] = [];
+    exporter.export(endedSpans(200), (r) => results.push(r));
+    expect(results).toEqual([]); // not synchronous: later steps run on later turns
+    await exporter.forceFlush();
+    expect(results.map((r) => r.code)).toEqual([ExportResultCode.SUCCESS]);
+    expect((await api.traces.list({ userId: "steps", limit: 1 })).meta.totalItems).toBe(200);
+    store.close();
+  });
+
+  test("a batch of up to 64 spans still calls back synchronously", () => {
+    const store = openLocalStore(":memory:");
+    const results: number[] = [];
+    new LocalSpanExporter(store).export(endedSpans(64), (r) => results.push(r.code));
+    expect(results).toEqual([ExportResultCode.SUCCESS]);
+    store.close();
+  });
+
+  test("a companion write commits with the spans, and learns when the commit happened", async () => {
+    const store = openLocalStore(":memory:");
+    const api = new LocalApi(store);
+    let committed: Promise<void> | undefined;
+    const off = writeWithSpans(store, (c) => {
+      committed = c;
+      void api.ingestion.batch([{ id: "e1", type: "score-create", timestamp: new Date().toISOString(), body: { id: "sc-1", name: "n", value: 1, traceId: "t1" } }]);
+    });
+    new LocalSpanExporter(store).export(endedSpans(3), () => undefined);
+    await expect(committed).resolves.toBeUndefined();
+    expect((await api.scores.get("sc-1")).name).toBe("n");
+    off();
+    store.close();
+  });
+
+  test("scores sent in a transaction that rolls back are not counted delivered: they are sent again", async () => {
+    const calls: number[] = [];
+    const queue = new ScoreQueue({
+      api: { ingestion: { batch: async (events) => (calls.push(events.length), { successes: events.map((e) => ({ id: e.id, status: 201 })), errors: [] }) } },
+      flushAt: 1000,
+      flushIntervalMs: 60_000,
+      maxQueueSize: 100,
+      maxRetries: 1,
+      retryBaseMs: 1,
+    });
+    queue.enqueue({ id: "s1", name: "n", value: 1, traceId: "t" });
+    queue.sendNow(Promise.reject(new Error("the span transaction rolled back")));
+    const report = await queue.flush();
+    expect(calls).toEqual([1, 1]);
+    expect(report).toMatchObject({ delivered: 1, failed: 0 });
+  });
+});
