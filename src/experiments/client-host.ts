@@ -31,7 +31,9 @@ export function createClientEvals(client: Langfuse): ClientEvals {
     // SQLite commit (per-commit page writes and an fsync), so scores go in few, large commits
     // (the experiment runner starts them after each wave of items through host.sendSoon).
     flushAt: Math.min(config.flushAt, config.mode === "local" ? 1000 : 15),
-    ...(config.mode === "local" ? { batchSize: 1000 } : {}),
+    // No HTTP body limit into the embedded store: no byte cap, so no event is serialized just
+    // to measure it.
+    ...(config.mode === "local" ? { batchSize: 1000, maxBatchBytes: Number.POSITIVE_INFINITY } : {}),
     flushIntervalMs: Math.min(config.flushIntervalSeconds, 1) * 1000,
     maxQueueSize: config.maxQueueSize,
     // The HTTP API already retries each request with backoff; one more round covers 207 partial failures.

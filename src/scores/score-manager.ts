@@ -97,7 +97,12 @@ export class ScoreManager implements Flushable {
       }
       const id = body.id ?? randomUUID();
       const environment = body.environment ?? this.options.environment;
-      const queued = this.queue.enqueue({ ...body, id, ...(environment ? { environment } : {}) }, input.timestamp);
+      // `body` is the validator's fresh object: completing it in place keeps the key order of
+      // the former spread copy ({ ...body, id, environment }) without copying every score.
+      const event = body as typeof body & { id: string };
+      event.id = id;
+      if (environment) event.environment = environment;
+      const queued = this.queue.enqueue(event, input.timestamp);
       return queued ? { status: "queued", id } : { status: "dropped" };
     } catch (error) {
       // Defensive: a bug here must not break the caller's request path.

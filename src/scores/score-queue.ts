@@ -232,6 +232,8 @@ export class ScoreQueue implements Flushable {
    * own goes alone, so it is never held back (the server decides; a 413 counts as failed).
    */
   private takeBatch(): IngestionEvent[] {
+    // No byte cap (the embedded store has no request body): no event needs serializing here.
+    if (this.maxBatchBytes === Number.POSITIVE_INFINITY) return this.queue.splice(0, Math.min(this.batchSize, this.queue.length));
     let bytes = 2;
     let count = 0;
     for (; count < this.batchSize && count < this.queue.length; count++) {

@@ -93,10 +93,10 @@ export function validateScore(input: CreateScoreInput): ScoreValidationResult {
       if (!isNumber && !isString) issues.push({ path: "value", message: "must be a finite number or a string" });
   }
 
-  const targets = [input.traceId, input.sessionId, input.datasetRunId].filter((t) => t !== undefined && t !== null && t !== "");
+  const targets = (isSet(input.traceId) ? 1 : 0) + (isSet(input.sessionId) ? 1 : 0) + (isSet(input.datasetRunId) ? 1 : 0);
   if (input.observationId && !input.traceId) {
     issues.push({ path: "observationId", message: "requires traceId" });
-  } else if (targets.length !== 1) {
+  } else if (targets !== 1) {
     issues.push({
       path: "traceId",
       message: "provide exactly one of: traceId (with optional observationId), sessionId or datasetRunId",
@@ -128,4 +128,8 @@ export function validateScore(input: CreateScoreInput): ScoreValidationResult {
   if (input.metadata !== undefined && input.metadata !== null) body.metadata = input.metadata;
   if (input.environment) body.environment = input.environment;
   return { ok: true, body };
+}
+
+function isSet(target: unknown): boolean {
+  return target !== undefined && target !== null && target !== "";
 }
