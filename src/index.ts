@@ -1,7 +1,7 @@
 /**
  * Public barrel of langfuse-decorators. Each area owns one line here (append yours; keep the
  * order: errors, api, config, client, tracing, decorators, prompts, scores, datasets,
- * experiments, di, local, server).
+ * experiments, di; local and server are subpaths).
  */
 import "reflect-metadata";
 
@@ -22,5 +22,6 @@ export * from "./scores";
 export * from "./datasets";
 export * from "./experiments";
 export * from "./di";
-export { LocalApi, openLocalStore, LocalSpanExporter, type LocalApiOptions, type LocalStore, type LocalStoreOptions } from "./local";
-export * from "./server";
+// The embedded store and the local server are subpath exports ("langfuse-decorators/local",
+// "langfuse-decorators/server"): the main entry must not load better-sqlite3 (a native addon)
+// or fastify for apps that talk to a Langfuse server.

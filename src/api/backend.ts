@@ -2,9 +2,22 @@ import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { LangfuseMode, ResolvedConfig } from "../config/types";
 import type { LangfuseApi } from "./langfuse-api";
 import { HttpApi } from "./http/http-api";
-import { LocalApi } from "../local/local-api";
-import { LocalSpanExporter } from "../local/local-span-exporter";
-import { openLocalStore } from "../local/store";
+// The embedded store (better-sqlite3, a native addon) is loaded only in local mode: an app that
+// talks to a Langfuse server never loads it, and a failed native build cannot break it.
+type LocalModules = {
+  store: typeof import("../local/store");
+  api: typeof import("../local/local-api");
+  exporter: typeof import("../local/local-span-exporter");
+};
+function loadLocal(): LocalModules {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  return {
+    store: require("../local/store") as LocalModules["store"],
+    api: require("../local/local-api") as LocalModules["api"],
+    exporter: require("../local/local-span-exporter") as LocalModules["exporter"],
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
 
 /**
  * Where a client's data goes. `createBackend` picks the implementation from the config:
@@ -47,12 +60,13 @@ export function createBackend(config: ResolvedConfig): Backend {
       shutdown: async () => undefined,
     };
   }
-  const store = openLocalStore(config.localDbPath);
-  const api = new LocalApi(store);
+  const local = loadLocal();
+  const store = local.store.openLocalStore(config.localDbPath);
+  const api = new local.api.LocalApi(store);
   return {
     mode: "local",
     api,
-    createSpanExporter: () => new LocalSpanExporter(store),
+    createSpanExporter: () => new local.exporter.LocalSpanExporter(store),
     describe: () =>
       store.path === ":memory:"
         ? "Langfuse: no keys set, recording to an in-memory embedded store (lost at exit)"

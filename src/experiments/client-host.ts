@@ -4,8 +4,6 @@ import type { EvalsHost } from "../datasets/types";
 import { DatasetManager } from "../datasets/dataset-manager";
 import { ScoreManager } from "../scores/score-manager";
 import { isTraceSampled } from "../tracing/sampling";
-import { LocalApi } from "../local/local-api";
-import { writeWithSpans } from "../local/local-span-exporter";
 
 /** The evals side of one client: its score queue, dataset manager and experiment host. */
 export interface ClientEvals {
@@ -41,7 +39,14 @@ export function createClientEvals(client: Langfuse): ClientEvals {
   });
   client.registerFlushable(scores);
   // Into the embedded store, queued scores ride along in each span export's commit.
-  if (client.api instanceof LocalApi) writeWithSpans(client.api.store, (committed) => scores.queue.sendNow(committed));
+  if (client.config.mode === "local" && client.backend.mode === "local") {
+    // Loaded only in local mode (the backend has already loaded the embedded store then).
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { LocalApi } = require("../local/local-api") as typeof import("../local/local-api");
+    const { writeWithSpans } = require("../local/local-span-exporter") as typeof import("../local/local-span-exporter");
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    if (client.api instanceof LocalApi) writeWithSpans(client.api.store, (committed) => scores.queue.sendNow(committed));
+  }
   let spansInFlight: Promise<unknown> | undefined;
   const host: EvalsHost = {
     api: client.api,

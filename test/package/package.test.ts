@@ -120,4 +120,36 @@ void new Service().ask("x"); void f; void done;
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.status).toBe(0);
   });
+  it("keeps the embedded store and the server out of the main entry; they load from subpaths", () => {
+    writeFileSync(
+      join(dir, "subpaths.js"),
+      `
+const loaded = (name) => Object.keys(require.cache).some((m) => m.includes("/node_modules/" + name + "/"));
+const lf = require("langfuse-decorators");
+const before = { sqlite: loaded("better-sqlite3"), fastify: loaded("fastify") };
+const server = require("langfuse-decorators/server");
+const local = require("langfuse-decorators/local");
+(async () => {
+  const running = await server.startServer({ host: "127.0.0.1", port: 0, dbPath: ":memory:", publicKey: "pk-lf-sub", secretKey: "sk-lf-sub" });
+  const client = new lf.Langfuse({ publicKey: "pk-lf-sub", secretKey: "sk-lf-sub", baseUrl: running.url });
+  const ok = await client.authCheck();
+  await client.shutdown();
+  await running.close();
+  const store = local.openLocalStore(":memory:");
+  const health = await new local.LocalApi(store).health();
+  store.close();
+  process.stdout.write("\\nRESULT " + JSON.stringify({ before, ok, health: health.status, exports: [typeof server.startServer, typeof local.LocalSpanExporter] }));
+})().catch((e) => { console.error(e); process.exit(1); });
+`,
+    );
+    const run = spawnSync(process.execPath, ["subpaths.js"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+    expect(run.status).toBe(0);
+    const line = run.stdout.split("\n").find((l) => l.startsWith("RESULT ")) ?? "RESULT null";
+    const result = JSON.parse(line.slice(7)) as { before: { sqlite: boolean; fastify: boolean }; ok: boolean; health: string; exports: string[] };
+    // An app that talks to a Langfuse server never loads the native SQLite addon or fastify.
+    expect(result.before).toEqual({ sqlite: false, fastify: false });
+    expect(result.ok).toBe(true);
+    expect(result.health).toBe("OK");
+    expect(result.exports).toEqual(["function", "function"]);
+  });
 });

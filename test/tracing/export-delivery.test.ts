@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { BasicTracerProvider, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { Langfuse, observe, startServer } from "../../src";
+import { Langfuse, observe } from "../../src";
+import { startServer } from "../../src/server";
 import { LangfuseSpanProcessor, OtlpJsonHttpExporter, TRACER_NAME } from "../../src/tracing";
 
 const ROOT = resolve(__dirname, "..", "..");
