@@ -12,6 +12,7 @@
 import { trace } from "@opentelemetry/api";
 import type { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { createBackend, type Backend } from "../api/backend";
+import { LangfuseError, LangfuseValidationError } from "../errors";
 import type { LangfuseApi } from "../api/langfuse-api";
 import type { LangfuseOptions } from "../config/options";
 import { resolveConfig } from "../config/resolve-config";
@@ -239,8 +240,6 @@ export class Langfuse {
       const pending = this.api.projects.get().then((projects) => {
         const id = projects?.data?.[0]?.id;
         if (typeof id !== "string" || id === "") {
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
-          const { LangfuseError } = require("../errors") as typeof import("../errors");
           throw new LangfuseError("API", "Auth check failed, no project found for the keys provided.");
         }
         return id;
@@ -282,8 +281,6 @@ export class Langfuse {
    */
   async getTraceUrl(traceId: string): Promise<string> {
     if (typeof traceId !== "string" || traceId.trim() === "") {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { LangfuseValidationError } = require("../errors") as typeof import("../errors");
       throw new LangfuseValidationError("getTraceUrl needs a trace id", [{ path: "traceId", message: "must be a non-empty string" }]);
     }
     const projectId = await this.projectId();
