@@ -57,7 +57,9 @@ function stringify(value: unknown): string | undefined {
  */
 function makeReplacer(): (this: unknown, key: string, value: unknown) => unknown {
   const ancestors: unknown[] = [];
-  const aliasOf = new WeakMap<object, unknown>();
+  // Created on the first alias only (a Map/Set/Error replacement or a toJSON result): plain
+  // objects and arrays, the common case, never allocate a WeakMap (hot path of every call).
+  let aliasOf: WeakMap<object, unknown> | undefined;
   return function replacer(this: unknown, key: string, value: unknown): unknown {
     // `value` has already been through toJSON; `raw` is what the holder really contains (the
     // root's holder is JSON.stringify's wrapper `{"": value}`, so this holds for it too).
@@ -72,11 +74,11 @@ function makeReplacer(): (this: unknown, key: string, value: unknown) => unknown
 
     // The identity of a node is the object the user's data holds (before toJSON).
     const identity = raw !== null && typeof raw === "object" ? raw : value;
-    const holder = this !== null && typeof this === "object" && aliasOf.has(this) ? aliasOf.get(this) : this;
+    const holder = aliasOf !== undefined && this !== null && typeof this === "object" && aliasOf.has(this) ? aliasOf.get(this) : this;
     while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== holder) ancestors.pop();
     if (ancestors.includes(identity)) return "[Circular]";
     ancestors.push(identity);
-    if (identity !== value) aliasOf.set(value, identity);
+    if (identity !== value) (aliasOf ??= new WeakMap()).set(value, identity);
 
     let replacement: object | undefined;
     if (value instanceof Map) {
@@ -94,7 +96,7 @@ function makeReplacer(): (this: unknown, key: string, value: unknown) => unknown
       return `<${value.constructor.name}>`;
     }
     if (replacement === undefined) return value;
-    aliasOf.set(replacement, identity);
+    (aliasOf ??= new WeakMap()).set(replacement, identity);
     return replacement;
   };
 }

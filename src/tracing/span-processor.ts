@@ -186,14 +186,18 @@ export class LangfuseSpanProcessor implements SpanProcessor {
     }
     this.queue.push(span);
     if (this.queue.length >= this.config.flushAt) {
-      if (!this.inFlight) this.inFlight = this.drain();
+      if (!this.inFlight) this.inFlight = this.drain(true);
     } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        if (!this.inFlight) this.inFlight = this.drain();
-      }, this.config.flushIntervalSeconds * 1000);
-      this.timer.unref?.();
+      this.armTimer();
     }
+  }
+
+  private armTimer(): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.inFlight) this.inFlight = this.drain(false);
+    }, this.config.flushIntervalSeconds * 1000);
+    this.timer.unref?.();
   }
 
   private shouldExport(span: ReadableSpan): boolean {
@@ -209,20 +213,28 @@ export class LangfuseSpanProcessor implements SpanProcessor {
   }
 
   /**
-   * Exports queued spans batch by batch until the queue is empty. One export in flight at a
-   * time. The first step waits for setImmediate: the span whose end() filled the batch belongs
-   * to the user's traced call, which must not pay for masking, serialization or a synchronous
-   * exporter (the embedded store ingests inside export()). `inFlight` is set before that wait,
-   * so flush() still waits for all of it.
+   * Exports queued spans batch by batch. One export in flight at a time. The first step waits
+   * for a microtask: the span whose end() filled the batch belongs to the user's traced call,
+   * whose end() must not pay for masking, serialization or a synchronous exporter (the embedded
+   * store ingests inside export()). A microtask rather than setImmediate so a full batch is not
+   * held (and promoted by the GC) while the caller keeps producing spans in the same turn.
+   * `inFlight` is set before that wait, so flush() still waits for all of it.
+   * `fullOnly` (the flushAt trigger) exports what was queued when the drain started, then only
+   * whole batches of flushAt, leaving a remainder to the next trigger, the interval timer or
+   * flush(): spans ended while a batch is exported do not become a string of tiny batches,
+   * each paying the per-export overhead.
    */
-  private async drain(): Promise<void> {
+  private async drain(fullOnly: boolean): Promise<void> {
     try {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => queueMicrotask(resolve));
       let rounds = 0;
+      const min = fullOnly ? this.config.flushAt : 1;
+      let snapshot = this.queue.length;
       // Bounded: each round removes up to flushAt spans; new spans may arrive while we export.
-      while (this.queue.length > 0 && rounds < 1_000_000) {
+      while (this.queue.length > 0 && (snapshot > 0 || this.queue.length >= min) && rounds < 1_000_000) {
         rounds++;
         const batch = this.queue.splice(0, this.config.flushAt);
+        snapshot -= batch.length;
         this.applyMask(batch);
         // One export request per ~3 MB: a batch of flushAt large spans would otherwise be a
         // single huge request (413 from a server's body limit loses all of it).
@@ -230,6 +242,9 @@ export class LangfuseSpanProcessor implements SpanProcessor {
       }
     } finally {
       this.inFlight = undefined;
+      // A remainder (or spans whose interval timer fired during this drain) goes out with
+      // the next interval.
+      if (this.queue.length > 0 && !this.timer && !this.isShutdown) this.armTimer();
     }
   }
 
@@ -303,7 +318,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
     }
     // Bounded: each pass either drains or waits for the in-flight drain to finish.
     for (let i = 0; i < 10_000 && (this.inFlight || this.queue.length > 0); i++) {
-      if (!this.inFlight) this.inFlight = this.drain();
+      if (!this.inFlight) this.inFlight = this.drain(false);
       await this.inFlight;
     }
     try {
