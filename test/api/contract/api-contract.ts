@@ -262,6 +262,9 @@ export function describeApiContract(name: string, makeTarget: () => Promise<Cont
         expect(typeof a.id).toBe("string");
         const merged = await api.datasetItems.upsert({ datasetName: ds, id: a.id, metadata: { k: 2 } });
         expect(merged).toMatchObject({ id: a.id, input: { q: "a" }, expectedOutput: "A", metadata: { k: 2 } });
+        // "Newest first" orders by version time (valid_from = max(now, previous + 1 ms)): the merge
+        // above may sit 1 ms in the future, so let the clock pass it before creating b (bounded).
+        for (let i = 0; i < 100 && Date.now() <= Date.parse(merged.updatedAt); i++) await new Promise((r) => setTimeout(r, 2));
         const b = await api.datasetItems.upsert({ datasetName: ds, id: `${run}-b`, input: "b" });
         const archived = await api.datasetItems.upsert({ datasetName: ds, id: `${run}-c`, input: "c", status: "ARCHIVED" });
         expect(archived.status).toBe("ARCHIVED");
