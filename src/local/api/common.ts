@@ -125,3 +125,48 @@ export function stringList(value: unknown, field: string): string[] {
 export function inClause(n: number): string {
   return new Array(n).fill("?").join(",");
 }
+
+/**
+ * The WHERE clause of a list endpoint: equality filters (empty strings ignored, as the server
+ * does), an `environment IN (...)` filter and a `[from, to)` time range (400 naming the field on a
+ * bad date). One builder so every list reads its query the same way.
+ */
+export class SqlFilter {
+  readonly args: unknown[] = [];
+  private readonly clauses: string[] = [];
+
+  /** `column = ?` for each query key that is set. */
+  equals<Q extends object>(query: Q, pairs: readonly (readonly [keyof Q, string])[]): this {
+    for (const [key, column] of pairs) {
+      const value = query[key];
+      if (value !== undefined && value !== "") this.add(`${column} = ?`, value);
+    }
+    return this;
+  }
+
+  environments(value: string | string[] | undefined): this {
+    const envs = asArray(value);
+    if (envs.length) this.add(`environment IN (${inClause(envs.length)})`, ...envs);
+    return this;
+  }
+
+  /** `column >= from AND column < to`, each bound only when given. */
+  timeRange(column: string, from: { value: unknown; field: string }, to: { value: unknown; field: string }): this {
+    const start = parseDate(from.value, from.field);
+    const end = parseDate(to.value, to.field);
+    if (start) this.add(`${column} >= ?`, start.toISOString());
+    if (end) this.add(`${column} < ?`, end.toISOString());
+    return this;
+  }
+
+  add(clause: string, ...args: unknown[]): this {
+    this.clauses.push(clause);
+    this.args.push(...args);
+    return this;
+  }
+
+  /** `WHERE a AND b`, or "" without conditions. */
+  get sql(): string {
+    return this.clauses.length ? `WHERE ${this.clauses.join(" AND ")}` : "";
+  }
+}

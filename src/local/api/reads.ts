@@ -5,7 +5,7 @@
 import type { LangfuseApi } from "../../api/langfuse-api";
 import type * as T from "../../api/types";
 import type { LocalStore } from "../store";
-import { asArray, inClause, invalidField, notFound, pageMeta, parseDate, parseIo, parsePage } from "./common";
+import { asArray, inClause, invalidField, notFound, pageMeta, parseDate, parseIo, parsePage, SqlFilter } from "./common";
 import { PROJECT_ID } from "./datasets";
 import type { LocalScoreStore } from "./scores";
 
@@ -192,23 +192,17 @@ export class LocalReads {
 
   listTraces(query: T.ListTracesQuery = {}): T.Paginated<T.TraceListItem> {
     const page = parsePage(query);
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const eq: [keyof T.ListTracesQuery, string][] = [
+    const filter = new SqlFilter().equals(query, [
       ["userId", "user_id"],
       ["name", "name"],
       ["sessionId", "session_id"],
       ["version", "version"],
       ["release", "release"],
-    ];
-    for (const [k, col] of eq) if (query[k] !== undefined && query[k] !== "") (where.push(`${col} = ?`), args.push(query[k]));
-    for (const tag of asArray(query.tags)) (where.push("EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE value = ?)"), args.push(tag));
-    const envs = asArray(query.environment);
-    if (envs.length) (where.push(`environment IN (${inClause(envs.length)})`), args.push(...envs));
-    const from = parseDate(query.fromTimestamp, "fromTimestamp");
-    const to = parseDate(query.toTimestamp, "toTimestamp");
-    if (from) (where.push("timestamp >= ?"), args.push(from.toISOString()));
-    if (to) (where.push("timestamp < ?"), args.push(to.toISOString()));
+    ]);
+    for (const tag of asArray(query.tags)) filter.add("EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE value = ?)", tag);
+    filter
+      .environments(query.environment)
+      .timeRange("timestamp", { value: query.fromTimestamp, field: "fromTimestamp" }, { value: query.toTimestamp, field: "toTimestamp" });
     let order = "timestamp DESC";
     if (query.orderBy) {
       const m = /^(\w+)\.(asc|desc)$/i.exec(query.orderBy);
@@ -216,11 +210,10 @@ export class LocalReads {
       if (!m || !col) throw invalidField("orderBy", "Expected '<field>.asc' or '<field>.desc' with field one of " + Object.keys(TRACE_ORDER_FIELDS).join(", "));
       order = `${col} ${m[2]!.toUpperCase()}`;
     }
-    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM traces ${filter}`).get(...args) as { n: number }).n;
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM traces ${filter.sql}`).get(...filter.args) as { n: number }).n;
     const rows = this.db
-      .prepare(`SELECT * FROM traces ${filter} ORDER BY ${order}, id ASC LIMIT ? OFFSET ?`)
-      .all(...args, page.limit, page.offset) as TraceRow[];
+      .prepare(`SELECT * FROM traces ${filter.sql} ORDER BY ${order}, id ASC LIMIT ? OFFSET ?`)
+      .all(...filter.args, page.limit, page.offset) as TraceRow[];
     const ids = rows.map((r) => r.id);
     const stats = this.traceStats(ids);
     const scores = this.scores.byTraceIds(ids);
@@ -246,27 +239,20 @@ export class LocalReads {
 
   listObservations(query: T.ListObservationsQuery = {}): T.Paginated<T.Observation> {
     const page = parsePage(query);
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const eq: [keyof T.ListObservationsQuery, string][] = [
-      ["traceId", "trace_id"],
-      ["type", "type"],
-      ["name", "name"],
-      ["parentObservationId", "parent_observation_id"],
-      ["level", "level"],
-    ];
-    for (const [k, col] of eq) if (query[k] !== undefined && query[k] !== "") (where.push(`${col} = ?`), args.push(query[k]));
-    const envs = asArray(query.environment);
-    if (envs.length) (where.push(`environment IN (${inClause(envs.length)})`), args.push(...envs));
-    const from = parseDate(query.fromStartTime, "fromStartTime");
-    const to = parseDate(query.toStartTime, "toStartTime");
-    if (from) (where.push("start_time >= ?"), args.push(from.toISOString()));
-    if (to) (where.push("start_time < ?"), args.push(to.toISOString()));
-    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM observations ${filter}`).get(...args) as { n: number }).n;
+    const filter = new SqlFilter()
+      .equals(query, [
+        ["traceId", "trace_id"],
+        ["type", "type"],
+        ["name", "name"],
+        ["parentObservationId", "parent_observation_id"],
+        ["level", "level"],
+      ])
+      .environments(query.environment)
+      .timeRange("start_time", { value: query.fromStartTime, field: "fromStartTime" }, { value: query.toStartTime, field: "toStartTime" });
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM observations ${filter.sql}`).get(...filter.args) as { n: number }).n;
     const rows = this.db
-      .prepare(`${OBS_SELECT} ${filter} ORDER BY o.start_time DESC, o.id ASC LIMIT ? OFFSET ?`)
-      .all(...args, page.limit, page.offset) as ObservationRow[];
+      .prepare(`${OBS_SELECT} ${filter.sql} ORDER BY o.start_time DESC, o.id ASC LIMIT ? OFFSET ?`)
+      .all(...filter.args, page.limit, page.offset) as ObservationRow[];
     return { data: rows.map(toObservation), meta: pageMeta(page, total) };
   }
 

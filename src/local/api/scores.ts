@@ -8,7 +8,6 @@ import { LangfuseApiError } from "../../api/errors";
 import type * as T from "../../api/types";
 import type { LocalStore } from "../store";
 import {
-  asArray,
   fromJsonColumn,
   inClause,
   invalidData,
@@ -17,8 +16,8 @@ import {
   notFound,
   nowIso,
   pageMeta,
-  parseDate,
   parsePage,
+  SqlFilter,
   toJsonColumn,
   type Issue,
 } from "./common";
@@ -188,29 +187,22 @@ export class LocalScoreStore {
 
   list(query: T.ListScoresQuery = {}): T.Paginated<T.Score> {
     const page = parsePage(query);
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const eq: [keyof T.ListScoresQuery, string][] = [
-      ["name", "name"],
-      ["traceId", "trace_id"],
-      ["observationId", "observation_id"],
-      ["sessionId", "session_id"],
-      ["datasetRunId", "dataset_run_id"],
-      ["dataType", "data_type"],
-      ["source", "source"],
-    ];
-    for (const [k, col] of eq) if (query[k] !== undefined && query[k] !== "") (where.push(`${col} = ?`), args.push(query[k]));
-    const envs = asArray(query.environment);
-    if (envs.length) (where.push(`environment IN (${inClause(envs.length)})`), args.push(...envs));
-    const from = parseDate(query.fromTimestamp, "fromTimestamp");
-    const to = parseDate(query.toTimestamp, "toTimestamp");
-    if (from) (where.push("timestamp >= ?"), args.push(from.toISOString()));
-    if (to) (where.push("timestamp < ?"), args.push(to.toISOString()));
-    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM scores ${filter}`).get(...args) as { n: number }).n;
+    const filter = new SqlFilter()
+      .equals(query, [
+        ["name", "name"],
+        ["traceId", "trace_id"],
+        ["observationId", "observation_id"],
+        ["sessionId", "session_id"],
+        ["datasetRunId", "dataset_run_id"],
+        ["dataType", "data_type"],
+        ["source", "source"],
+      ])
+      .environments(query.environment)
+      .timeRange("timestamp", { value: query.fromTimestamp, field: "fromTimestamp" }, { value: query.toTimestamp, field: "toTimestamp" });
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM scores ${filter.sql}`).get(...filter.args) as { n: number }).n;
     const rows = this.db
-      .prepare(`SELECT * FROM scores ${filter} ORDER BY timestamp DESC, id ASC LIMIT ? OFFSET ?`)
-      .all(...args, page.limit, page.offset) as ScoreRow[];
+      .prepare(`SELECT * FROM scores ${filter.sql} ORDER BY timestamp DESC, id ASC LIMIT ? OFFSET ?`)
+      .all(...filter.args, page.limit, page.offset) as ScoreRow[];
     return { data: rows.map(rowToScore), meta: pageMeta(page, total) };
   }
 
