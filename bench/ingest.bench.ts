@@ -141,12 +141,13 @@ function runStore(label: string, path: string, batch: number, options?: LocalSto
 }
 
 /**
- * The exporter writes a batch of more than 64 spans in 64-span steps across event-loop turns
- * and calls back after the last one, so each batch is timed from export() to its callback
- * (timing only the synchronous part of export() would count spans not yet written).
+ * The exporter writes a batch of more than 64 spans in steps (one transaction each) on later
+ * event-loop turns and calls back after the last one, so each batch is timed from export() to
+ * its callback (timing only the synchronous part of export() would count spans not yet written).
+ * Span ids are the OTel SDK's random ones, unlike the sequential ids of the runStore cases.
  */
-async function runExporter(path: string): Promise<Row> {
-  const store = openLocalStore(path);
+async function runExporter(label: string, path: string, options?: LocalStoreOptions): Promise<Row> {
+  const store = openLocalStore(path, options);
   const exporter = new LocalSpanExporter(store);
   const rates: number[] = [];
   const cpuRates: number[] = [];
@@ -178,22 +179,28 @@ async function runExporter(path: string): Promise<Row> {
     await exporter.shutdown();
     store.close();
   }
-  return { cpuRates, case: "LocalSpanExporter (OTel ReadableSpan → store), file, FULL, batch 512", rates };
+  if (process.env.BENCH_DEBUG) console.log(label, rates.map(Math.round), cpuRates.map(Math.round));
+  return { cpuRates, case: label, rates };
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "lfd-bench-ingest-"));
   const load = loadavg()[0]!;
   try {
-    const rows: Row[] = [runStore(`file, WAL, synchronous=FULL (default), batch ${BATCH}`, join(dir, "full.db"), BATCH)];
+    // BENCH_ONLY=<substring> runs only the cases whose label contains it (for quick iterations).
+    const only = process.env.BENCH_ONLY;
+    const rows: Row[] = [];
+    const add = async (label: string, run: (label: string) => Row | Promise<Row>) => {
+      if (!only || label.includes(only)) rows.push(await run(label));
+    };
+    await add(`file, WAL, synchronous=FULL (default), batch ${BATCH}`, (l) => runStore(l, join(dir, "full.db"), BATCH));
     const rssFileMb = process.resourceUsage().maxRSS / 1024;
-    rows.push(
-      runStore(`file, WAL, synchronous=NORMAL, batch ${BATCH}`, join(dir, "normal.db"), BATCH, { synchronous: "NORMAL" }),
-      runStore("file, WAL, FULL, batch 10 (one commit + fsync per 10 spans)", join(dir, "small.db"), 10, undefined, 10_000),
-      await runExporter(join(dir, "exporter.db")),
-      // Last: an in-memory database holds every row in RAM, which would dominate peak RSS.
-      runStore(`:memory:, batch ${BATCH}`, ":memory:", BATCH),
-    );
+    await add(`file, WAL, synchronous=NORMAL, batch ${BATCH}`, (l) => runStore(l, join(dir, "normal.db"), BATCH, { synchronous: "NORMAL" }));
+    await add("file, WAL, FULL, batch 10 (one commit + fsync per 10 spans)", (l) => runStore(l, join(dir, "small.db"), 10, undefined, 10_000));
+    await add("LocalSpanExporter (OTel ReadableSpan → store), file, FULL, batch 512", (l) => runExporter(l, join(dir, "exporter.db"), { synchronous: "FULL" }));
+    await add("LocalSpanExporter (OTel ReadableSpan → store), file, NORMAL, batch 512", (l) => runExporter(l, join(dir, "exporter-normal.db"), { synchronous: "NORMAL" }));
+    // Last: an in-memory database holds every row in RAM, which would dominate peak RSS.
+    await add(`:memory:, batch ${BATCH}`, (l) => runStore(l, ":memory:", BATCH));
     const rssMb = process.resourceUsage().maxRSS / 1024;
     console.log(`Span ingestion into the embedded store, in-process (${ROUNDS} rounds × ${ROUND_SPANS} spans, ${SPANS_PER_TRACE} spans per trace)`);
     console.log(`goal ≥ ${GOAL.toLocaleString("en-US")} spans/s; 1-min load average at start: ${load.toFixed(2)} on 2 cores`);

@@ -26,6 +26,45 @@ describe("LocalSpanExporter: large batches in steps, companions in the same comm
     store.close();
   });
 
+  test.each([1, 63, 64, 65, 129, 1500])("a batch of %i spans calls back once with every span readable", async (n) => {
+    const store = openLocalStore(":memory:");
+    const api = new LocalApi(store);
+    const exporter = new LocalSpanExporter(store);
+    const spans = endedSpans(n);
+    const results: ExportResult[] = [];
+    await new Promise<void>((resolve) => exporter.export(spans, (r) => (results.push(r), resolve())));
+    expect(results.map((r) => r.code)).toEqual([ExportResultCode.SUCCESS]);
+    expect((await api.traces.list({ userId: "steps", limit: 1 })).meta.totalItems).toBe(n);
+    expect((await api.observations.list({ limit: 1 })).meta.totalItems).toBe(n);
+    // Re-exporting the same spans overwrites them: still n observations.
+    await new Promise<void>((resolve) => exporter.export(spans, () => resolve()));
+    expect((await api.observations.list({ limit: 1 })).meta.totalItems).toBe(n);
+    store.close();
+  });
+
+  test("a companion runs in every step of a large batch and learns of each commit", async () => {
+    const store = openLocalStore(":memory:");
+    const commits: Promise<void>[] = [];
+    const off = writeWithSpans(store, (c) => void commits.push(c));
+    const exporter = new LocalSpanExporter(store);
+    await new Promise<void>((resolve) => exporter.export(endedSpans(3000), () => resolve()));
+    expect(commits.length).toBeGreaterThanOrEqual(1);
+    await expect(Promise.all(commits)).resolves.toBeDefined();
+    off();
+    store.close();
+  });
+
+  test("a store closed between steps fails the export, naming the spans not written", async () => {
+    const store = openLocalStore(":memory:");
+    const exporter = new LocalSpanExporter(store);
+    const results: ExportResult[] = [];
+    exporter.export(endedSpans(500), (r) => results.push(r));
+    store.close(); // before the first step (it runs on a later turn)
+    await exporter.forceFlush();
+    expect(results.map((r) => r.code)).toEqual([ExportResultCode.FAILED]);
+    expect(results[0]!.error?.message).toContain("500 of 500 spans not written");
+  });
+
   test("a batch of up to 64 spans still calls back synchronously", () => {
     const store = openLocalStore(":memory:");
     const results: number[] = [];
