@@ -1,7 +1,7 @@
 import { type Span, type Tracer } from "@opentelemetry/api";
 import type { Langfuse } from "../client/langfuse";
 import { logger } from "./logger";
-import { SEEN_BY_LANGFUSE_PROCESSOR } from "./span-processor";
+import { pendingReachChecks, SEEN_BY_LANGFUSE_PROCESSOR } from "./span-processor";
 
 /**
  * What the tracing code needs from one client: its tracer and the limits of its config.
@@ -9,7 +9,8 @@ import { SEEN_BY_LANGFUSE_PROCESSOR } from "./span-processor";
  * client features can hang off an observation.
  */
 export class TracingRuntime {
-  private reachChecked: boolean;
+  /** True until the first recording span was checked (a plain field: read on every traced call). */
+  needsReachCheck: boolean;
 
   constructor(
     readonly client: Langfuse,
@@ -19,7 +20,8 @@ export class TracingRuntime {
     readonly ioCaptureEnabled: boolean,
     checkProcessorReach: boolean,
   ) {
-    this.reachChecked = !checkProcessorReach;
+    this.needsReachCheck = checkProcessorReach;
+    if (checkProcessorReach) pendingReachChecks.count++;
   }
 
   /**
@@ -28,8 +30,9 @@ export class TracingRuntime {
    * nothing will reach Langfuse. Checked once, so the hot path pays one boolean test.
    */
   checkReach(span: Span): void {
-    if (this.reachChecked || !span.isRecording()) return;
-    this.reachChecked = true;
+    if (!this.needsReachCheck || !span.isRecording()) return;
+    this.needsReachCheck = false;
+    pendingReachChecks.count--;
     if (!(span as unknown as Record<symbol, boolean>)[SEEN_BY_LANGFUSE_PROCESSOR]) {
       logger.warnOnce(
         "processor-missing",
@@ -37,10 +40,6 @@ export class TracingRuntime {
           "Add `langfuse.spanProcessor` (or `new LangfuseSpanProcessor()`) to your provider's spanProcessors.",
       );
     }
-  }
-
-  get needsReachCheck(): boolean {
-    return !this.reachChecked;
   }
 }
 

@@ -12,14 +12,24 @@ import { logger } from "./logger";
 import { baggageAttributes, getPropagatedState, propagatedAttributes, type PropagatedState } from "./propagation";
 import { isTraceSampled } from "./sampling";
 import { serializeValue } from "./serialize";
-import { DEFAULT_MAX_REQUEST_BYTES, splitBySize } from "./span-size";
 
 /**
- * Set on every span a LangfuseSpanProcessor sees at start; the client reads it to warn when
- * its spans go to a provider that has no Langfuse processor. Symbol.for so that two copies
- * of this package in one process still recognise each other.
+ * Set on a span a LangfuseSpanProcessor sees at start while some client still has to check
+ * that its spans reach a Langfuse processor (it warns when they go to a provider without
+ * one). Symbol.for so that two copies of this package in one process still recognise each
+ * other.
  */
 export const SEEN_BY_LANGFUSE_PROCESSOR: unique symbol = Symbol.for("langfuse-decorators.seen-by-processor") as never;
+
+/**
+ * How many clients still wait for their first span to be checked (shared across copies of the
+ * package). Spans are only marked while it is above 0: adding a property to every span gave
+ * each one a new hidden class and an out-of-object property store, on the hot path of every
+ * traced call, for a check that runs once per client.
+ */
+export const pendingReachChecks: { count: number } = ((globalThis as Record<symbol, unknown>)[Symbol.for("langfuse-decorators.pending-reach-checks")] ??= {
+  count: 0,
+}) as { count: number };
 
 /** Options of a standalone processor (for users who add it to their own NodeSDK / provider). */
 export interface LangfuseSpanProcessorParams
@@ -142,7 +152,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
   }
 
   onStart(span: Span, parentContext: Context): void {
-    (span as unknown as Record<symbol, boolean>)[SEEN_BY_LANGFUSE_PROCESSOR] = true;
+    if (pendingReachChecks.count > 0) (span as unknown as Record<symbol, boolean>)[SEEN_BY_LANGFUSE_PROCESSOR] = true;
     if (this.environment !== undefined) span.setAttribute(Attr.ENVIRONMENT, this.environment);
     if (this.release !== undefined) span.setAttribute(Attr.RELEASE, this.release);
     const state = getPropagatedState(parentContext);
@@ -236,9 +246,10 @@ export class LangfuseSpanProcessor implements SpanProcessor {
         const batch = this.queue.splice(0, this.config.flushAt);
         snapshot -= batch.length;
         this.applyMask(batch);
-        // One export request per ~3 MB: a batch of flushAt large spans would otherwise be a
-        // single huge request (413 from a server's body limit loses all of it).
-        for (const part of splitBySize(batch, DEFAULT_MAX_REQUEST_BYTES)) await this.exportBatch(part);
+        // Request size is the exporter's business: ours split by serialized size (OTLP) or
+        // have no limit (the embedded store); estimating here cost every span a full walk of
+        // its attributes.
+        await this.exportBatch(batch);
       }
     } finally {
       this.inFlight = undefined;
