@@ -53,7 +53,11 @@ export interface LangfuseSpanProcessorParams
     | "debug"
     | "localDbPath"
   > {
-  /** Replaces the OTLP exporter (tests, custom collectors). */
+  /**
+   * Replaces the OTLP exporter (tests, custom collectors). It receives batches of up to
+   * `flushAt` spans as they are: the built-in OTLP exporter splits its requests by serialized
+   * size (and halves on 413), a custom one must respect its own transport's limits.
+   */
   exporter?: SpanExporter;
 }
 
