@@ -12,7 +12,7 @@
  * process's CPU time (all threads, GC included) over the same span as "total", which other
  * load on the machine disturbs less than wall-clock time.
  *
- *   npm run bench tracing            BENCH_N=200000 BENCH_ROUNDS=5 npm run bench tracing
+ *   npm run bench tracing            BENCH_N=200000 BENCH_ROUNDS=7 npm run bench tracing
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -25,7 +25,10 @@ type Mode = "sync" | "async";
 const N = Number(process.env.BENCH_N ?? 50_000);
 const CHUNK = 1_000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// Five process rounds: whether V8 pretenures span objects (allocates them straight into old
+// space, ~25 % slower) is decided early in each process and differs between identical runs,
+// so one process is one sample and the median needs a few of them.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 interface Result {
   variant: Variant;
@@ -225,6 +228,13 @@ async function main(): Promise<void> {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   for (const row of rows) console.log(row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+  // Per-process totals show the spread behind each median (bimodal runs are visible here).
+  for (const mode of ["sync", "async"] as Mode[]) {
+    for (const v of ["otel", "observe", "official"] as Variant[]) {
+      const per = all.filter((r) => r.variant === v && r.mode === mode).map((r) => fmt(r.totalNs));
+      console.log(`  ${v} ${mode} total ns/call per process round: ${per.join(", ")}`);
+    }
+  }
   for (const mode of ["sync", "async"] as Mode[]) {
     const ours = get("observe", mode);
     const off = get("official", mode);
