@@ -163,6 +163,7 @@ export class Langfuse {
 
   private async doShutdown(): Promise<FlushResult> {
     unregisterClient(this);
+    this.tracing.cancelReachCheck();
     const reports = await Promise.all([
       safely("spans", () => this.spanProcessor.shutdownWithReport()),
       ...[...this.flushables].map((f) => safely(f.name, () => f.shutdown())),

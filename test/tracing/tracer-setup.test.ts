@@ -6,6 +6,7 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { getOriginalFunction, Langfuse, LangfuseSpanProcessor, Observe, observe, propagateAttributes } from "../../src";
+import { pendingReachChecks, SEEN_BY_LANGFUSE_PROCESSOR } from "../../src/tracing/span-processor";
 import { OtlpReceiver, TEST_KEYS } from "./helpers/otlp-receiver";
 
 function hasGlobalProvider(): boolean {
@@ -61,6 +62,31 @@ describe("tracer set-up", () => {
     const warnings = warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes("without a LangfuseSpanProcessor"));
     expect(warnings).toHaveLength(1);
     expect(userExporter.getFinishedSpans()).toHaveLength(0);
+  });
+
+  it("marks spans for the reach check only while a client waits for its first span (not every span, not after shutdown)", async () => {
+    const exporter = new InMemorySpanExporter();
+    const processor = new LangfuseSpanProcessor({ exporter });
+    const provider = new NodeTracerProvider({ spanProcessors: [processor] });
+    provider.register();
+    const before = pendingReachChecks.count;
+    const lf = new Langfuse({ ...TEST_KEYS, baseUrl: "http://127.0.0.1:9" });
+    clients.push(lf);
+    expect(pendingReachChecks.count).toBe(before + 1);
+    const f = observe(() => 1, { name: "checked" });
+    f();
+    f();
+    expect(pendingReachChecks.count).toBe(before);
+    await lf.flush();
+    const [first, second] = exporter.getFinishedSpans();
+    expect((first as unknown as Record<symbol, unknown>)[SEEN_BY_LANGFUSE_PROCESSOR]).toBe(true);
+    expect((second as unknown as Record<symbol, unknown>)[SEEN_BY_LANGFUSE_PROCESSOR]).toBeUndefined();
+    // A client that never starts a span releases its pending check on shutdown.
+    const idle = new Langfuse({ publicKey: "pk-lf-idle", secretKey: "sk-lf-idle", baseUrl: "http://127.0.0.1:9" });
+    expect(pendingReachChecks.count).toBe(before + 1);
+    await idle.shutdown();
+    expect(pendingReachChecks.count).toBe(before);
+    await provider.shutdown();
   });
 
   it("with a foreign provider that has a LangfuseSpanProcessor (user's NodeSDK): spans flow, no warning", async () => {
