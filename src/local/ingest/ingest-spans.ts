@@ -23,7 +23,9 @@ interface StoredTrace extends TraceRow {
 interface Statements {
   upsertObservation: Database.Statement;
   getTrace: Database.Statement;
-  upsertTrace: Database.Statement;
+  insertTraceIfNew: Database.Statement;
+  /** UPDATE statements by which indexed columns they set (TIMESTAMP | USER | SESSION bits). */
+  updateTrace: Map<number, Database.Statement>;
   promptId: Database.Statement;
   resourceId: Database.Statement;
   insertResource: Database.Statement;
@@ -52,18 +54,15 @@ function statements(db: Database.Database): Statements {
            experiment = excluded.experiment, resource_id = excluded.resource_id, updated_at = excluded.updated_at`,
       ),
       getTrace: db.prepare("SELECT * FROM traces WHERE id = ?"),
-      // Positional parameters and an in-place update: `INSERT OR REPLACE` deleted and re-inserted
-      // the row (touching every index of the table) whenever the trace already existed.
-      upsertTrace: db.prepare(
+      // A trace first seen in this batch is usually new: inserting it straight away proves that
+      // (one B-tree probe) instead of a SELECT followed by an upsert.
+      insertTraceIfNew: db.prepare(
         `INSERT INTO traces (id, timestamp, name, name_explicit, user_id, session_id, release, version, environment, public,
            tags, input, input_explicit, output, output_explicit, metadata, has_root, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET timestamp = excluded.timestamp, name = excluded.name, name_explicit = excluded.name_explicit,
-           user_id = excluded.user_id, session_id = excluded.session_id, release = excluded.release, version = excluded.version,
-           environment = excluded.environment, public = excluded.public, tags = excluded.tags, input = excluded.input,
-           input_explicit = excluded.input_explicit, output = excluded.output, output_explicit = excluded.output_explicit,
-           metadata = excluded.metadata, has_root = excluded.has_root, created_at = excluded.created_at, updated_at = excluded.updated_at`,
+         ON CONFLICT(id) DO NOTHING`,
       ),
+      updateTrace: new Map(),
       promptId: db.prepare("SELECT id FROM prompts WHERE name = ? AND version = ?"),
       resourceId: db.prepare("SELECT id FROM otel_resources WHERE json = ?"),
       insertResource: db.prepare("INSERT OR IGNORE INTO otel_resources (json) VALUES (?)"),
@@ -156,6 +155,40 @@ function newTrace(u: TraceUpdate, now: string): StoredTrace {
   };
 }
 
+const SET_TIMESTAMP = 1;
+const SET_USER = 2;
+const SET_SESSION = 4;
+
+/**
+ * The UPDATE of an existing trace. SQLite rewrites the entries of every index on a column named
+ * in SET, changed or not, so the indexed columns (timestamp, user_id, session_id) are set only
+ * when their value changed (`mask`): an unchanged trace keeps its index pages clean, which
+ * saves their WAL writes at commit. Parameters: the non-indexed columns, the set indexed ones
+ * in mask order, then the id.
+ */
+function updateTraceStatement(db: Database.Database, st: Statements, mask: number): Database.Statement {
+  let stmt = st.updateTrace.get(mask);
+  if (!stmt) {
+    const sets = [
+      "name = ?", "name_explicit = ?", "release = ?", "version = ?", "environment = ?", "public = ?", "tags = ?", "input = ?",
+      "input_explicit = ?", "output = ?", "output_explicit = ?", "metadata = ?", "has_root = ?", "updated_at = ?",
+    ];
+    if (mask & SET_TIMESTAMP) sets.push("timestamp = ?");
+    if (mask & SET_USER) sets.push("user_id = ?");
+    if (mask & SET_SESSION) sets.push("session_id = ?");
+    stmt = db.prepare(`UPDATE traces SET ${sets.join(", ")} WHERE id = ?`);
+    st.updateTrace.set(mask, stmt);
+  }
+  return stmt;
+}
+
+function finishRow(w: WorkingTrace): StoredTrace {
+  const row = w.row;
+  if (w.tags) row.tags = JSON.stringify(w.tags);
+  if (w.metadata) row.metadata = JSON.stringify(w.metadata);
+  return row;
+}
+
 /** JSON of a usage/cost map; most spans have none. */
 function detailsJson(d: Record<string, number>): string {
   for (const _ in d) return JSON.stringify(d);
@@ -202,17 +235,33 @@ export function ingestSpans(store: LocalStore, spans: readonly IngestSpan[]): In
       else traces.set(trace.id, [trace]);
     }
     for (const [id, updates] of traces) {
-      const existing = st.getTrace.get(id) as StoredTrace | undefined;
-      const w: WorkingTrace = { row: existing ?? newTrace(updates[0]!, now) };
-      for (let i = 0; i < updates.length; i++) applyTraceUpdate(w, updates[i]!, !existing && i === 0);
-      const row = w.row;
-      if (w.tags) row.tags = JSON.stringify(w.tags);
-      if (w.metadata) row.metadata = JSON.stringify(w.metadata);
-      st.upsertTrace.run(
+      // First as a new trace: most traces of a batch are.
+      const fresh: WorkingTrace = { row: newTrace(updates[0]!, now) };
+      for (let i = 0; i < updates.length; i++) applyTraceUpdate(fresh, updates[i]!, i === 0);
+      let row = finishRow(fresh);
+      const inserted = st.insertTraceIfNew.run(
         row.id, row.timestamp, row.name, row.name_explicit, row.user_id, row.session_id, row.release, row.version, row.environment,
         row.public, row.tags, row.input, row.input_explicit, row.output, row.output_explicit, row.metadata, row.has_root,
         row.created_at, now,
       );
+      if (inserted.changes === 1) continue;
+      // It existed: merge this batch's updates into the stored row.
+      const existing = st.getTrace.get(id) as StoredTrace;
+      const before = { timestamp: existing.timestamp, user_id: existing.user_id, session_id: existing.session_id };
+      const w: WorkingTrace = { row: existing };
+      for (let i = 0; i < updates.length; i++) applyTraceUpdate(w, updates[i]!, false);
+      row = finishRow(w);
+      const mask =
+        (row.timestamp !== before.timestamp ? SET_TIMESTAMP : 0) | (row.user_id !== before.user_id ? SET_USER : 0) | (row.session_id !== before.session_id ? SET_SESSION : 0);
+      const args: unknown[] = [
+        row.name, row.name_explicit, row.release, row.version, row.environment, row.public, row.tags, row.input,
+        row.input_explicit, row.output, row.output_explicit, row.metadata, row.has_root, now,
+      ];
+      if (mask & SET_TIMESTAMP) args.push(row.timestamp);
+      if (mask & SET_USER) args.push(row.user_id);
+      if (mask & SET_SESSION) args.push(row.session_id);
+      args.push(id);
+      updateTraceStatement(store.db, st, mask).run(args);
     }
     return { observations: mapped.length, traces: traces.size };
   });

@@ -66,6 +66,28 @@ describe("ingestSpans", () => {
     expect(list.data.map((o) => o.output)).toEqual(["second"]);
   });
 
+  test("a stored trace updated by later batches stays findable through its indexed columns (timestamp, user, session)", async () => {
+    const tid = traceId(8);
+    const root = spanId();
+    // Child first: timestamp from the child, no user/session yet.
+    ingestSpans(store, [span({ "langfuse.trace.name": "t8" }, { traceId: tid, parentSpanId: root, startTimeMs: T0 + 50 })]);
+    // A batch changing none of the indexed columns (only tags/metadata).
+    ingestSpans(store, [span({ "langfuse.trace.tags": ["x"] }, { traceId: tid, parentSpanId: root, startTimeMs: T0 + 60 })]);
+    // Then user and session arrive, and the root moves the timestamp earlier.
+    ingestSpans(store, [span({ "user.id": "u8", "session.id": "s8" }, { traceId: tid, spanId: root, parentSpanId: undefined, startTimeMs: T0 })]);
+    // Then a new user (non-empty values overwrite) with the same session.
+    ingestSpans(store, [span({ "user.id": "u8b", "session.id": "s8" }, { traceId: tid, parentSpanId: root, startTimeMs: T0 + 70 })]);
+    expect(store.db.pragma("integrity_check", { simple: true })).toBe("ok");
+    const t = await api.traces.get(tid);
+    expect(t).toMatchObject({ name: "t8", userId: "u8b", sessionId: "s8", tags: ["x"], timestamp: new Date(T0).toISOString() });
+    expect((await api.traces.list({ userId: "u8b" })).data.map((x) => x.id)).toEqual([tid]);
+    expect((await api.traces.list({ userId: "u8" })).data).toEqual([]);
+    expect((await api.traces.list({ sessionId: "s8" })).data.map((x) => x.id)).toEqual([tid]);
+    expect((await api.traces.list({ fromTimestamp: new Date(T0).toISOString(), toTimestamp: new Date(T0 + 1).toISOString() })).data.map((x) => x.id)).toEqual([tid]);
+    expect((await api.sessions.get("s8")).traces.map((x) => x.id)).toEqual([tid]);
+    expect(t.observations).toHaveLength(4);
+  });
+
   test("an empty batch is a no-op; counts report observations and distinct traces", () => {
     expect(ingestSpans(store, [])).toEqual({ observations: 0, traces: 0 });
     const res = ingestSpans(store, [span({}, { traceId: traceId(6) }), span({}, { traceId: traceId(6) }), span({}, { traceId: traceId(7) })]);
