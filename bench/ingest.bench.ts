@@ -213,12 +213,13 @@ async function main(): Promise<void> {
     const add = async (label: string, run: (label: string) => Row | Promise<Row>) => {
       if (!only || label.includes(only)) rows.push(await run(label));
     };
-    await add(`file, WAL, synchronous=FULL (default), batch ${BATCH}`, (l) => runStore(l, join(dir, "full.db"), BATCH));
+    await add(`file, WAL, synchronous=FULL, batch ${BATCH}`, (l) => runStore(l, join(dir, "full.db"), BATCH, { synchronous: "FULL" }));
     const rssFileMb = process.resourceUsage().maxRSS / 1024;
-    await add(`file, WAL, synchronous=NORMAL, batch ${BATCH}`, (l) => runStore(l, join(dir, "normal.db"), BATCH, { synchronous: "NORMAL" }));
-    await add("file, WAL, FULL, batch 10 (one commit + fsync per 10 spans)", (l) => runStore(l, join(dir, "small.db"), 10, undefined, 10_000));
+    await add(`file, WAL, synchronous=NORMAL (default), batch ${BATCH}`, (l) => runStore(l, join(dir, "normal.db"), BATCH, { synchronous: "NORMAL" }));
+    await add("file, WAL, FULL, batch 10 (one commit + fsync per 10 spans)", (l) => runStore(l, join(dir, "small.db"), 10, { synchronous: "FULL" }, 10_000));
+    await add("file, WAL, NORMAL (default), batch 10 (one commit per 10 spans)", (l) => runStore(l, join(dir, "small-normal.db"), 10, { synchronous: "NORMAL" }, 10_000));
     await add("LocalSpanExporter (OTel ReadableSpan → store), file, FULL, batch 512", (l) => runExporter(l, join(dir, "exporter.db"), { synchronous: "FULL" }));
-    await add("LocalSpanExporter (OTel ReadableSpan → store), file, NORMAL, batch 512", (l) => runExporter(l, join(dir, "exporter-normal.db"), { synchronous: "NORMAL" }));
+    await add("LocalSpanExporter (OTel ReadableSpan → store), file, NORMAL (default), batch 512", (l) => runExporter(l, join(dir, "exporter-normal.db"), { synchronous: "NORMAL" }));
     // Last: an in-memory database holds every row in RAM, which would dominate peak RSS.
     await add(`:memory:, batch ${BATCH}`, (l) => runStore(l, ":memory:", BATCH));
     const rssMb = process.resourceUsage().maxRSS / 1024;

@@ -4,8 +4,8 @@
  */
 import { LocalApi, openLocalStore, ingestSpans } from "../../src/local";
 
-const [dbPath] = process.argv.slice(2);
-const store = openLocalStore(dbPath!);
+const [dbPath, synchronous] = process.argv.slice(2);
+const store = openLocalStore(dbPath!, synchronous === "FULL" ? { synchronous: "FULL" } : {});
 const api = new LocalApi(store);
 
 async function main(): Promise<void> {

@@ -15,13 +15,13 @@ describe("openLocalStore", () => {
     const store = openLocalStore(path);
     expect(existsSync(path)).toBe(true);
     expect(store.db.pragma("journal_mode", { simple: true })).toBe("wal");
-    expect(store.db.pragma("synchronous", { simple: true })).toBe(2); // FULL
+    expect(store.db.pragma("synchronous", { simple: true })).toBe(1); // NORMAL, the default with WAL
     expect(store.db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
     await new LocalApi(store).datasets.create({ name: "kept" });
     store.close();
     store.close(); // idempotent
-    const again = openLocalStore(path, { synchronous: "NORMAL" });
-    expect(again.db.pragma("synchronous", { simple: true })).toBe(1);
+    const again = openLocalStore(path, { synchronous: "FULL" });
+    expect(again.db.pragma("synchronous", { simple: true })).toBe(2);
     expect((await new LocalApi(again).datasets.get("kept")).name).toBe("kept");
     again.close();
   });
