@@ -186,6 +186,8 @@ async function runExporter(label: string, path: string, options?: LocalStoreOpti
           last = performance.now();
           setImmediate(probe);
           await exportBatch(batch);
+          // The last step ends the batch: its stall runs until here, before any probe ran.
+          probe();
           probing = false;
           ns += process.hrtime.bigint() - start;
           cpu += cpuMicros() - c0;

@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LangfuseError } from "../../src/errors";
-import { LocalApi, openLocalStore } from "../../src/local";
+import { LocalApi, ingestSpans, openLocalStore } from "../../src/local";
 import { MIGRATIONS } from "../../src/local/schema";
 
 let dir: string;
@@ -45,6 +45,43 @@ describe("openLocalStore", () => {
     writeFileSync(garbage, "this is not a database at all, just text ".repeat(100));
     expect(() => openLocalStore(garbage)).toThrow(LangfuseError);
     expect(() => openLocalStore("")).toThrow(LangfuseError);
+  });
+
+  test("committed WAL frames are copied into the database file by the checkpointer thread, not by a commit", async () => {
+    const path = join(dir, "ckpt.db");
+    const store = openLocalStore(path);
+    try {
+      const fileSize = () => statSync(path).size;
+      const before = fileSize();
+      // ~2 MB of WAL: far below wal_autocheckpoint (10000 pages), so no commit checkpoints it.
+      for (let b = 0; b < 20; b++) {
+        ingestSpans(
+          store,
+          Array.from({ length: 100 }, (_, i) => ({
+            traceId: (b * 100 + i).toString(16).padStart(32, "0"),
+            spanId: (b * 100 + i).toString(16).padStart(16, "0"),
+            name: "s",
+            startTimeMs: Date.now(),
+            endTimeMs: Date.now(),
+            attributes: { "langfuse.observation.input": "x".repeat(500) },
+            resource: {},
+            scope: { name: "langfuse-sdk" },
+          })),
+        );
+      }
+      // Eventually (the thread polls every 50 ms while there is work; 20 s is only a safety net).
+      const deadline = Date.now() + 20_000;
+      while (fileSize() <= before + 1_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(fileSize()).toBeGreaterThan(before + 1_000_000);
+      expect(store.db.pragma("integrity_check", { simple: true })).toBe("ok");
+      expect((await new LocalApi(store).observations.list({ limit: 1 })).meta.totalItems).toBe(2000);
+    } finally {
+      store.close();
+    }
+    // Reopened at once (the checkpointer of the closed store may still be closing): all there.
+    const again = openLocalStore(path);
+    expect((await new LocalApi(again).observations.list({ limit: 1 })).meta.totalItems).toBe(2000);
+    again.close();
   });
 
   test("a closed store refuses transactions with a clear error", () => {
