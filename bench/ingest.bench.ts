@@ -9,7 +9,14 @@
  * calls are timed (span objects are built batch by batch, outside the clock, so RSS reflects
  * the store and the mapping rather than a pile of pre-built spans). The machine's load
  * average is printed because other processes on a shared 2-core box skew wall-clock figures;
- * spans per CPU-second of this process is the load-independent view (it leaves out I/O waits).
+ * spans per CPU-second of this process is the load-independent view (it leaves out I/O waits,
+ * and counts every thread of the process, the store's WAL checkpointer thread included).
+ *
+ * Span ids are sequential in the store cases (they append to the id indexes) except in the
+ * "random ids" case, which shows what the OTel SDK's random ids cost as the store grows; the
+ * exporter cases use the SDK's own random ids. Exporter cases time each batch from export() to
+ * its callback and report the longest event-loop stall seen meanwhile. BENCH_ONLY=<text> runs
+ * only the cases whose label contains <text>.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -33,7 +40,21 @@ const resource = {
 };
 const scope = { name: "langfuse-sdk", version: "0.1.0" };
 
-function makeSpans(offset: number, n: number, t0: number): IngestSpan[] {
+/** 32 bits of a fixed pseudo-random permutation of `x` (murmur3's finalizer), as 8 hex chars. */
+function mix32(x: number): string {
+  let h = x | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0).toString(16).padStart(8, "0");
+}
+/** An id of `chars` hex chars for `n`: sequential, or scattered like the OTel SDK's random ids. */
+function hexId(n: number, chars: 16 | 32, random: boolean): string {
+  if (!random) return n.toString(16).padStart(chars, "0");
+  const half = mix32(n) + mix32(n ^ 0x5bd1e995);
+  return chars === 16 ? half : half + mix32(n + 0x27d4eb2f) + mix32(~n);
+}
+
+function makeSpans(offset: number, n: number, t0: number, randomIds = false): IngestSpan[] {
   const out: IngestSpan[] = new Array(n);
   for (let j = 0; j < n; j++) {
     const i = offset + j;
@@ -61,9 +82,9 @@ function makeSpans(offset: number, n: number, t0: number): IngestSpan[] {
             }
           : { ...common, "langfuse.observation.type": "tool", "langfuse.observation.input": '{"query":"x"}', "langfuse.observation.output": '"result"' };
     out[j] = {
-      traceId: traceNo.toString(16).padStart(32, "0"),
-      spanId: i.toString(16).padStart(16, "0"),
-      parentSpanId: pos === 0 ? undefined : (traceNo * SPANS_PER_TRACE).toString(16).padStart(16, "0"),
+      traceId: hexId(traceNo, 32, randomIds),
+      spanId: hexId(i, 16, randomIds),
+      parentSpanId: pos === 0 ? undefined : hexId(traceNo * SPANS_PER_TRACE, 16, randomIds),
       name: pos === 0 ? "root" : `step-${pos}`,
       startTimeMs: t0 + j,
       endTimeMs: t0 + j + 5,
@@ -115,7 +136,7 @@ const cpuMicros = () => {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function runStore(label: string, path: string, batch: number, options?: LocalStoreOptions, roundSpans = ROUND_SPANS): Row {
+function runStore(label: string, path: string, batch: number, options?: LocalStoreOptions, roundSpans = ROUND_SPANS, randomIds = false): Row {
   const store = openLocalStore(path, options);
   const rates: number[] = [];
   const cpuRates: number[] = [];
@@ -126,7 +147,7 @@ function runStore(label: string, path: string, batch: number, options?: LocalSto
       let cpu = 0;
       const t0 = Date.now();
       for (let i = 0; i < roundSpans; i += batch) {
-        const spans = makeSpans(r * roundSpans + i, Math.min(batch, roundSpans - i), t0);
+        const spans = makeSpans(r * roundSpans + i, Math.min(batch, roundSpans - i), t0, randomIds);
         const c0 = cpuMicros();
         const start = process.hrtime.bigint();
         ingestSpans(store, spans);
@@ -218,6 +239,11 @@ async function main(): Promise<void> {
     await add(`file, WAL, synchronous=FULL, batch ${BATCH}`, (l) => runStore(l, join(dir, "full.db"), BATCH, { synchronous: "FULL" }));
     const rssFileMb = process.resourceUsage().maxRSS / 1024;
     await add(`file, WAL, synchronous=NORMAL (default), batch ${BATCH}`, (l) => runStore(l, join(dir, "normal.db"), BATCH, { synchronous: "NORMAL" }));
+    // Sequential ids append to the id indexes; real OTel ids are random, so every insert lands
+    // on its own index page and each commit rewrites far more pages as the store grows.
+    await add(`file, WAL, NORMAL (default), batch ${BATCH}, random ids like OTel's`, (l) =>
+      runStore(l, join(dir, "random.db"), BATCH, { synchronous: "NORMAL" }, ROUND_SPANS, true),
+    );
     await add("file, WAL, FULL, batch 10 (one commit + fsync per 10 spans)", (l) => runStore(l, join(dir, "small.db"), 10, { synchronous: "FULL" }, 10_000));
     await add("file, WAL, NORMAL (default), batch 10 (one commit per 10 spans)", (l) => runStore(l, join(dir, "small-normal.db"), 10, { synchronous: "NORMAL" }, 10_000));
     await add("LocalSpanExporter (OTel ReadableSpan → store), file, FULL, batch 512", (l) => runExporter(l, join(dir, "exporter.db"), { synchronous: "FULL" }));
