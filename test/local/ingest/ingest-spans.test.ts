@@ -88,6 +88,30 @@ describe("ingestSpans", () => {
     expect(t.observations).toHaveLength(4);
   });
 
+  test("a span id twice in one batch keeps the later one; a large batch mixing new and stored traces merges both", async () => {
+    const dup = spanId();
+    const tid = traceId(9);
+    const res = ingestSpans(store, [
+      span({ "langfuse.observation.output": "first" }, { traceId: tid, spanId: dup }),
+      span({ "langfuse.observation.output": "second" }, { traceId: tid, spanId: dup }),
+    ]);
+    expect(res).toEqual({ observations: 2, traces: 1 });
+    expect((await api.observations.list({ traceId: tid })).data.map((o) => o.output)).toEqual(["second"]);
+
+    // 1,200 spans over 120 traces, 20 of which already exist (with a name and a tag to keep).
+    const stored = Array.from({ length: 20 }, (_, t) => traceId(1000 + t));
+    ingestSpans(store, stored.map((id) => span({ "langfuse.trace.name": `kept-${id.slice(-4)}`, "langfuse.trace.tags": ["old"] }, { traceId: id })));
+    const all = [...stored, ...Array.from({ length: 100 }, (_, t) => traceId(2000 + t))];
+    const batch = all.flatMap((id) => Array.from({ length: 10 }, (_, i) => span({ "langfuse.trace.tags": ["new"], "user.id": "big" }, { traceId: id, name: `s${i}` })));
+    expect(ingestSpans(store, batch)).toEqual({ observations: 1200, traces: 120 });
+    expect((await api.traces.list({ userId: "big", limit: 1 })).meta.totalItems).toBe(120);
+    const old = await api.traces.get(stored[3]!);
+    expect(old.name).toBe(`kept-${stored[3]!.slice(-4)}`);
+    expect([...old.tags].sort()).toEqual(["new", "old"]);
+    expect(old.observations).toHaveLength(11);
+    expect((await api.traces.get(all[50]!)).observations).toHaveLength(10);
+  });
+
   test("an empty batch is a no-op; counts report observations and distinct traces", () => {
     expect(ingestSpans(store, [])).toEqual({ observations: 0, traces: 0 });
     const res = ingestSpans(store, [span({}, { traceId: traceId(6) }), span({}, { traceId: traceId(6) }), span({}, { traceId: traceId(7) })]);
