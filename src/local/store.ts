@@ -82,27 +82,30 @@ export function openLocalStore(path: string, options: LocalStoreOptions = {}): L
 
 /**
  * The WAL checkpointer thread's code (run with `eval`, so it works the same from the compiled
- * package and from TypeScript sources under ts-node or jest). It opens its own connection and
- * runs PASSIVE checkpoints, which copy committed WAL frames into the database file without
- * blocking the writer: every 50 ms while commits come in, backing off to 1 s when idle. Its
- * connection uses the store's `synchronous` level, so checkpoints fsync exactly as before.
+ * package and from TypeScript sources under ts-node or jest). It opens its own connection (at
+ * its first tick, never after the store asked it to close) and runs PASSIVE checkpoints, which
+ * copy committed WAL frames into the database file without blocking the writer: every 50 ms
+ * while commits come in, backing off to 1 s when idle. Its connection uses the store's
+ * `synchronous` level, so checkpoints fsync exactly as before. On the "close" message it closes
+ * its connection and flips `state[0]` to 1, which the store's close() waits for.
  */
 const CHECKPOINTER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const INTERVAL = workerData.interval;
+const state = workerData.state;
 const Database = require(workerData.sqlite);
 let db;
 let timer;
-try {
-  db = new Database(workerData.path, { fileMustExist: true });
-  db.pragma("synchronous = " + workerData.synchronous);
-} catch {
-  db = undefined;
-}
+let closed = false;
 let delay = INTERVAL;
 let lastLog = -1;
 const tick = () => {
+  if (closed) return;
   try {
+    if (!db) {
+      db = new Database(workerData.path, { fileMustExist: true });
+      db.pragma("synchronous = " + workerData.synchronous);
+    }
     // [busy, frames in the WAL, frames copied]; the frame count changes only with new commits
     // (or a WAL restart), so an unchanged count means there was nothing new to copy.
     const r = db.pragma("wal_checkpoint(PASSIVE)")[0];
@@ -113,18 +116,26 @@ const tick = () => {
   }
   timer = setTimeout(tick, delay);
 };
-if (db) timer = setTimeout(tick, delay);
+timer = setTimeout(tick, delay);
 parentPort.on("message", () => {
+  closed = true;
   clearTimeout(timer);
   try { if (db) db.close(); } catch {}
+  Atomics.store(state, 0, 1);
+  Atomics.notify(state, 0);
   parentPort.close();
 });
 `;
+
+/** Longest wait in close() for the checkpointer to close its connection (it normally takes ~1 ms; a thread still starting up, tens of ms). */
+const CHECKPOINTER_CLOSE_WAIT_MS = 2000;
 
 class SqliteLocalStore implements LocalStore {
   private isClosed = false;
   private checkpointer: Worker | undefined;
   private checkpointerTried = false;
+  /** [0]: 0 while the checkpointer may use its connection, 1 once it closed it (or died). */
+  private readonly checkpointerState = new Int32Array(new SharedArrayBuffer(4));
   constructor(
     readonly path: string,
     readonly db: Database.Database,
@@ -157,25 +168,40 @@ class SqliteLocalStore implements LocalStore {
     try {
       const worker = new Worker(CHECKPOINTER_SOURCE, {
         eval: true,
-        workerData: { path: this.path, synchronous, sqlite: require.resolve("better-sqlite3"), interval: 50 },
+        workerData: { path: this.path, synchronous, sqlite: require.resolve("better-sqlite3"), interval: 50, state: this.checkpointerState },
         // Not the application's flags (--require preloads, --inspect, ts-node in tests): with
         // them the thread cost ~70 MB of RSS instead of ~10 MB. Its own heap needs are tiny.
         execArgv: [],
         resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16, codeRangeSizeMb: 4 },
       });
       worker.unref(); // never keeps the process alive
-      worker.on("error", () => undefined); // the commits' own checkpoints remain
+      // A thread that failed or ended has no connection left: close() must not wait for it.
+      // (The commits' own checkpoints remain, as without the thread.)
+      const gone = (): void => {
+        Atomics.store(this.checkpointerState, 0, 1);
+      };
+      worker.on("error", gone);
+      worker.on("exit", gone);
       this.checkpointer = worker;
     } catch {
       this.checkpointer = undefined;
     }
   }
 
+  /**
+   * Closes the checkpointer's connection first and waits for it (synchronously: close() is), so
+   * this connection is the last one: its close checkpoints and removes the -wal/-shm files
+   * before close() returns, as without the thread, and nothing touches the files afterwards
+   * (a test removing its temporary folder right after close() saw the thread re-create them).
+   */
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    if (this.checkpointer) {
+      this.checkpointer.postMessage("close");
+      Atomics.wait(this.checkpointerState, 0, 0, CHECKPOINTER_CLOSE_WAIT_MS);
+    }
     this.db.close();
-    this.checkpointer?.postMessage("close");
   }
 }
 

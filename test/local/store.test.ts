@@ -84,6 +84,22 @@ describe("openLocalStore", () => {
     again.close();
   });
 
+  test("close() leaves only the database file, and nothing touches the folder afterwards", async () => {
+    for (const waitBeforeClose of [0, 200]) {
+      const sub = join(dir, `close-${waitBeforeClose}`);
+      const path = join(sub, "s.db");
+      const store = openLocalStore(path);
+      await new LocalApi(store).datasets.create({ name: "d" }); // starts the checkpointer thread
+      if (waitBeforeClose) await new Promise((r) => setTimeout(r, waitBeforeClose));
+      store.close();
+      expect(existsSync(`${path}-wal`)).toBe(false);
+      expect(existsSync(`${path}-shm`)).toBe(false);
+      rmSync(sub, { recursive: true });
+      await new Promise((r) => setTimeout(r, 300)); // a late checkpointer would re-create files here
+      expect(existsSync(sub)).toBe(false);
+    }
+  });
+
   test("a closed store refuses transactions with a clear error", () => {
     const s = openLocalStore(":memory:");
     s.close();
