@@ -60,6 +60,13 @@ export function openLocalStore(path: string, options: LocalStoreOptions = {}): L
   try {
     db.pragma("busy_timeout = 5000");
     if (!options.readonly) {
+      // 16 KB pages instead of SQLite's 4 KB default: span ingestion is B-tree inserts into
+      // several indexes keyed by random ids, and bigger pages mean shallower trees and fewer
+      // distinct pages dirtied (and written to the WAL) per commit. Measured on the ingest
+      // bench: +10-15 % spans/s for sequential and random ids alike. Only takes effect when the
+      // file is created (a WAL database keeps the page size it was created with), so stores
+      // created by an earlier version keep 4 KB pages and work as before.
+      db.pragma("page_size = 16384");
       if (!memory) db.pragma("journal_mode = WAL");
       db.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
       db.pragma("foreign_keys = OFF");

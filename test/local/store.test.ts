@@ -26,6 +26,25 @@ describe("openLocalStore", () => {
     again.close();
   });
 
+  test("new stores use 16 KB pages; a store created with SQLite's 4 KB default keeps them and works", async () => {
+    const fresh = openLocalStore(join(dir, "fresh.db"));
+    expect(fresh.db.pragma("page_size", { simple: true })).toBe(16384);
+    fresh.close();
+    // An older store: created with 4 KB pages and WAL before this version, without our tables.
+    const oldPath = join(dir, "old.db");
+    const Database = (await import("better-sqlite3")).default;
+    const raw = new Database(oldPath);
+    raw.pragma("journal_mode = WAL");
+    raw.exec("CREATE TABLE kept (x INTEGER)");
+    raw.close();
+    const old = openLocalStore(oldPath);
+    expect(old.db.pragma("page_size", { simple: true })).toBe(4096);
+    expect(old.db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
+    await new LocalApi(old).datasets.create({ name: "on-4k-pages" });
+    expect((await new LocalApi(old).datasets.get("on-4k-pages")).name).toBe("on-4k-pages");
+    old.close();
+  });
+
   test(":memory: works and is private to the store", async () => {
     const a = openLocalStore(":memory:");
     const b = openLocalStore(":memory:");
