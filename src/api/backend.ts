@@ -61,7 +61,7 @@ export function createBackend(config: ResolvedConfig): Backend {
     };
   }
   const local = loadLocal();
-  const store = local.store.openLocalStore(config.localDbPath);
+  const store = local.store.openLocalStore(config.localDbPath, { synchronous: config.localDbSynchronous });
   const api = new local.api.LocalApi(store);
   return {
     mode: "local",

@@ -10,7 +10,8 @@ Serves the embedded store as a Langfuse-compatible HTTP API (public API + OTLP t
 Options:
   --port <n>     port to listen on (default 3000; 0 picks a free one)
   --host <addr>  address to bind (default 127.0.0.1, this machine only)
-  --db <path>    SQLite file (default $LANGFUSE_LOCAL_DB or .langfuse/langfuse.db)
+  --db <path>    SQLite file (default $LANGFUSE_LOCAL_DB or .langfuse/langfuse.db); its
+                 durability level is $LANGFUSE_LOCAL_DB_SYNCHRONOUS (NORMAL, or FULL)
   --show-keys    print the full secret key (by default only a masked form is printed)
   -h, --help     show this help
 

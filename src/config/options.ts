@@ -40,6 +40,11 @@ export interface LangfuseOptions {
   shouldExportSpan?: ShouldExportSpan;
   /** LANGFUSE_LOCAL_DB: the embedded store used without keys. Default ".langfuse/langfuse.db"; ":memory:" allowed. */
   localDbPath?: string;
+  /**
+   * LANGFUSE_LOCAL_DB_SYNCHRONOUS: "NORMAL" (default) or "FULL". FULL also fsyncs every commit
+   * of the embedded store, so acknowledged writes survive power loss too (slower ingestion).
+   */
+  localDbSynchronous?: "NORMAL" | "FULL";
   /** Extra headers on every HTTP request (span export and API). */
   additionalHeaders?: Record<string, string>;
   /** LANGFUSE_MAX_QUEUE_SIZE: bound of the span queue; spans beyond it are dropped and counted. Default 100000. */

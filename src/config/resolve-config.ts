@@ -1,5 +1,6 @@
 import {
   IsBoolean,
+  IsIn,
   IsInt,
   IsNumber,
   IsObject,
@@ -45,6 +46,7 @@ class ConfigSchema {
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ["http", "https"] }, { message: "must be an http(s) URL" })
   baseUrl!: string;
   @IsString() @MinLength(1) localDbPath!: string;
+  @IsIn(["NORMAL", "FULL"], { message: 'must be "NORMAL" or "FULL"' }) localDbSynchronous!: string;
   @IsBoolean() tracingEnabled!: boolean;
   @IsOptional()
   @IsString()
@@ -158,6 +160,10 @@ export function resolveConfig(options: LangfuseOptions = {}, env: Env = process.
   );
   const debug = pick(sources, "debug", options.debug, "debug", env, "LANGFUSE_DEBUG", (s) => s.toLowerCase() === "true", false);
   const localDbPath = pick(sources, "localDbPath", options.localDbPath, "localDbPath", env, "LANGFUSE_LOCAL_DB", String, DEFAULT_LOCAL_DB_PATH);
+  const localDbSynchronous = pick(
+    sources, "localDbSynchronous", options.localDbSynchronous as string | undefined, "localDbSynchronous", env, "LANGFUSE_LOCAL_DB_SYNCHRONOUS",
+    (s) => s.trim().toUpperCase(), "NORMAL",
+  );
   const maxQueueSize = pick(sources, "maxQueueSize", options.maxQueueSize, "maxQueueSize", env, "LANGFUSE_MAX_QUEUE_SIZE", parseNum, 100_000);
   const maxFieldChars = pick(sources, "maxFieldChars", options.maxFieldChars, "maxFieldChars", env, "LANGFUSE_MAX_FIELD_CHARS", parseNum, 1_000_000);
   const promptCacheDefaultTtlSeconds = pick(
@@ -168,7 +174,7 @@ export function resolveConfig(options: LangfuseOptions = {}, env: Env = process.
   if (options.additionalHeaders !== undefined) sources.additionalHeaders = "options.additionalHeaders";
 
   const schema = Object.assign(new ConfigSchema(), {
-    publicKey, secretKey, baseUrl, localDbPath, tracingEnabled, environment, release, sampleRate, flushAt,
+    publicKey, secretKey, baseUrl, localDbPath, localDbSynchronous, tracingEnabled, environment, release, sampleRate, flushAt,
     flushIntervalSeconds, timeoutSeconds, maxQueueSize, maxFieldChars, promptCacheDefaultTtlSeconds,
     ioCaptureEnabled, debug, additionalHeaders,
   });
@@ -197,6 +203,7 @@ export function resolveConfig(options: LangfuseOptions = {}, env: Env = process.
     secretKey,
     baseUrl,
     localDbPath,
+    localDbSynchronous: localDbSynchronous as ResolvedConfig["localDbSynchronous"],
     tracingEnabled,
     environment,
     release,

@@ -16,6 +16,8 @@ export interface ResolvedConfig {
   baseUrl: string;
   /** LANGFUSE_LOCAL_DB; default ".langfuse/langfuse.db"; ":memory:" allowed. */
   localDbPath: string;
+  /** LANGFUSE_LOCAL_DB_SYNCHRONOUS; default "NORMAL". */
+  localDbSynchronous: "NORMAL" | "FULL";
   tracingEnabled: boolean;
   environment: string | undefined;
   release: string | undefined;

@@ -15,6 +15,8 @@ export interface StartServerOptions {
   port?: number;
   /** SQLite file (":memory:" allowed). Default LANGFUSE_LOCAL_DB or .langfuse/langfuse.db. */
   dbPath?: string;
+  /** The store's durability level (see openLocalStore). Default LANGFUSE_LOCAL_DB_SYNCHRONOUS or NORMAL. */
+  synchronous?: "NORMAL" | "FULL";
   publicKey?: string;
   secretKey?: string;
   /** Largest API body in bytes (default 4.5 MB) and largest OTLP body (default 32 MB). */
@@ -49,6 +51,17 @@ export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
   return fromEnv ? fromEnv : DEFAULT_DB_PATH;
 }
 
+function resolveSynchronous(option: string | undefined, env: NodeJS.ProcessEnv): "NORMAL" | "FULL" {
+  const raw = option ?? env.LANGFUSE_LOCAL_DB_SYNCHRONOUS?.trim();
+  if (raw === undefined || raw === "") return "NORMAL";
+  const level = raw.toUpperCase();
+  if (level !== "NORMAL" && level !== "FULL") {
+    const from = option !== undefined ? "synchronous" : "LANGFUSE_LOCAL_DB_SYNCHRONOUS";
+    throw new LangfuseError("CONFIG", `${from} must be "NORMAL" or "FULL", got ${JSON.stringify(raw)}`);
+  }
+  return level;
+}
+
 function validatePort(port: number): void {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LangfuseError("CONFIG", `port must be an integer between 0 and 65535, got ${String(port)}`);
 }
@@ -62,7 +75,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const dbPath = options.dbPath ?? defaultDbPath(env);
   const keys = resolveServerKeys({ dbPath, publicKey: options.publicKey, secretKey: options.secretKey, env });
 
-  const store: LocalStore = openLocalStore(dbPath);
+  const synchronous = resolveSynchronous(options.synchronous, env);
+  const store: LocalStore = openLocalStore(dbPath, { synchronous });
   // Media URLs point back at this server; the address is known only after listen().
   let baseUrl = "";
   const api = new LocalApi(store, {

@@ -52,6 +52,7 @@ export interface LangfuseSpanProcessorParams
     | "maxFieldChars"
     | "debug"
     | "localDbPath"
+    | "localDbSynchronous"
   > {
   /**
    * Replaces the OTLP exporter (tests, custom collectors). It receives batches of up to

@@ -14,6 +14,7 @@ function config(over: Partial<ResolvedConfig>): ResolvedConfig {
     secretKey: undefined,
     baseUrl: "https://cloud.langfuse.com",
     localDbPath: ":memory:",
+    localDbSynchronous: "NORMAL",
     tracingEnabled: true,
     environment: undefined,
     release: undefined,
@@ -52,6 +53,19 @@ describe("createBackend", () => {
       expect((await backend.api.traces.get(span.spanContext().traceId)).name).toBe("hello");
       await backend.shutdown();
       await backend.shutdown();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("local mode opens the store at the configured synchronous level (NORMAL default, FULL on request)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lfd-backend-"));
+    try {
+      for (const [level, pragma] of [["NORMAL", 1], ["FULL", 2]] as const) {
+        const backend = createBackend(config({ localDbPath: join(dir, `${level}.db`), localDbSynchronous: level }));
+        expect((backend.api as LocalApi).store.db.pragma("synchronous", { simple: true })).toBe(pragma);
+        await backend.shutdown();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

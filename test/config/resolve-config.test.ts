@@ -11,6 +11,7 @@ describe("resolveConfig", () => {
       secretKey: undefined,
       baseUrl: "https://cloud.langfuse.com",
       localDbPath: ".langfuse/langfuse.db",
+      localDbSynchronous: "NORMAL",
       tracingEnabled: true,
       environment: undefined,
       release: undefined,
@@ -45,6 +46,7 @@ describe("resolveConfig", () => {
         LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED: "0",
         LANGFUSE_DEBUG: "True",
         LANGFUSE_LOCAL_DB: ":memory:",
+        LANGFUSE_LOCAL_DB_SYNCHRONOUS: "full",
         LANGFUSE_PROMPT_CACHE_DEFAULT_TTL_SECONDS: "120",
         LANGFUSE_MAX_QUEUE_SIZE: "50",
         LANGFUSE_MAX_FIELD_CHARS: "5000",
@@ -65,10 +67,28 @@ describe("resolveConfig", () => {
       ioCaptureEnabled: false,
       debug: true,
       localDbPath: ":memory:",
+      localDbSynchronous: "FULL",
       promptCacheDefaultTtlSeconds: 120,
       maxQueueSize: 50,
       maxFieldChars: 5000,
     });
+  });
+
+  it("rejects a durability level other than NORMAL or FULL, naming where it came from", () => {
+    expect(resolveConfig({ localDbSynchronous: "FULL" }, {}).localDbSynchronous).toBe("FULL");
+    for (const [options, env, path] of [
+      [{ localDbSynchronous: "OFF" as never }, {}, "options.localDbSynchronous"],
+      [{}, { LANGFUSE_LOCAL_DB_SYNCHRONOUS: "EXTRA" }, "LANGFUSE_LOCAL_DB_SYNCHRONOUS"],
+    ] as const) {
+      let error: unknown;
+      try {
+        resolveConfig(options, env);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(LangfuseValidationError);
+      expect((error as LangfuseValidationError).issues).toEqual([{ path, message: 'must be "NORMAL" or "FULL"' }]);
+    }
   });
 
   it("only the literal 'false' disables tracing", () => {

@@ -47,3 +47,18 @@ test("createServer refuses to run without keys", () => {
   expect(() => createServer({ api: new LocalApi(store), ingest: () => undefined, auth: { publicKey: "", secretKey: "" } })).toThrow(LangfuseError);
   store.close();
 });
+
+test("startServer takes the store's durability level from LANGFUSE_LOCAL_DB_SYNCHRONOUS and refuses unknown levels", async () => {
+  const { startServer } = await import("../../src/server");
+  const base = { port: 0, dbPath: ":memory:", publicKey: "pk-lf-t", secretKey: "sk-lf-t" };
+  await expect(startServer({ ...base, env: { LANGFUSE_LOCAL_DB_SYNCHRONOUS: "sometimes" } })).rejects.toThrow(
+    /LANGFUSE_LOCAL_DB_SYNCHRONOUS must be "NORMAL" or "FULL", got "sometimes"/,
+  );
+  await expect(startServer({ ...base, env: {}, synchronous: "OFF" as never })).rejects.toBeInstanceOf(LangfuseError);
+  const server = await startServer({ ...base, env: { LANGFUSE_LOCAL_DB_SYNCHRONOUS: "full" } });
+  try {
+    expect((await fetch(`${server.url}/api/public/health`)).status).toBe(200);
+  } finally {
+    await server.close();
+  }
+});
