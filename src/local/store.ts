@@ -43,6 +43,9 @@ export interface LocalStore {
   close(): void;
 }
 
+/** Size of the WAL at which a commit checkpoints it (see openLocalStore). */
+const WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024;
+
 /** Opens (creating if needed, parent folders included) the store at `path` and migrates it. */
 export function openLocalStore(path: string, options: LocalStoreOptions = {}): LocalStore {
   if (typeof path !== "string" || path.length === 0) {
@@ -76,8 +79,14 @@ export function openLocalStore(path: string, options: LocalStoreOptions = {}): L
       // Checkpoint the WAL every ~40 MB instead of every ~4 MB: hot index pages are then
       // copied back to the database file far less often during bulk ingestion. The checkpointer
       // thread (see startCheckpointer) copies most frames before that, so the commit crossing
-      // this mark mostly just lets the WAL restart; alone, it still bounds the WAL.
-      if (!memory) db.pragma("wal_autocheckpoint = 10000");
+      // this mark mostly just lets the WAL restart; alone, it still bounds the WAL. The pragma
+      // counts pages, so the mark is derived from this file's page size (16 KB for new stores,
+      // 4 KB for older ones), and a WAL grown by a burst is truncated back to the same size.
+      if (!memory) {
+        const pageSize = Number(db.pragma("page_size", { simple: true })) || 4096;
+        db.pragma(`wal_autocheckpoint = ${Math.max(1000, Math.round(WAL_CHECKPOINT_BYTES / pageSize))}`);
+        db.pragma(`journal_size_limit = ${WAL_CHECKPOINT_BYTES}`);
+      }
       migrate(db);
     }
   } catch (err) {

@@ -29,6 +29,8 @@ describe("openLocalStore", () => {
   test("new stores use 16 KB pages; a store created with SQLite's 4 KB default keeps them and works", async () => {
     const fresh = openLocalStore(join(dir, "fresh.db"));
     expect(fresh.db.pragma("page_size", { simple: true })).toBe(16384);
+    // The WAL checkpoint mark is ~40 MB whatever the page size (the pragma counts pages).
+    expect(fresh.db.pragma("wal_autocheckpoint", { simple: true })).toBe(2560);
     fresh.close();
     // An older store: created with 4 KB pages and WAL before this version, without our tables.
     const oldPath = join(dir, "old.db");
@@ -39,6 +41,7 @@ describe("openLocalStore", () => {
     raw.close();
     const old = openLocalStore(oldPath);
     expect(old.db.pragma("page_size", { simple: true })).toBe(4096);
+    expect(old.db.pragma("wal_autocheckpoint", { simple: true })).toBe(10240);
     expect(old.db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
     await new LocalApi(old).datasets.create({ name: "on-4k-pages" });
     expect((await new LocalApi(old).datasets.get("on-4k-pages")).name).toBe("on-4k-pages");
@@ -72,7 +75,7 @@ describe("openLocalStore", () => {
     try {
       const fileSize = () => statSync(path).size;
       const before = fileSize();
-      // ~2 MB of WAL: far below wal_autocheckpoint (10000 pages), so no commit checkpoints it.
+      // ~2 MB of WAL: far below wal_autocheckpoint (~40 MB), so no commit checkpoints it.
       for (let b = 0; b < 20; b++) {
         ingestSpans(
           store,
