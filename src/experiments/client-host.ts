@@ -74,9 +74,11 @@ export function createClientEvals(client: Langfuse): ClientEvals {
     ...(config.mode === "local" && config.tracingEnabled
       ? {
           sendSoon: () => {
-            // Spans first: the export starts on the next turn and writes the queued scores in
-            // its own transaction (writeWithSpans below); the scores' own send, scheduled after
-            // it, then finds nothing left, or writes them itself when no export runs.
+            // Spans first. An export of up to 64 spans is written at once and takes the queued
+            // scores into its transaction (writeWithSpans below), so the scores' own send,
+            // scheduled after it, finds nothing left. A larger export is written in steps from a
+            // later turn: the scores' send may then commit them in their own transaction first
+            // (one extra commit; nothing is lost or written twice), as when no export runs.
             spansInFlight ??= client.spanProcessor.forceFlush().then(
               () => (spansInFlight = undefined),
               () => (spansInFlight = undefined),

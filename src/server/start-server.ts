@@ -51,13 +51,17 @@ export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
   return fromEnv ? fromEnv : DEFAULT_DB_PATH;
 }
 
-function resolveSynchronous(option: string | undefined, env: NodeJS.ProcessEnv): "NORMAL" | "FULL" {
-  const raw = option ?? env.LANGFUSE_LOCAL_DB_SYNCHRONOUS?.trim();
-  if (raw === undefined || raw === "") return "NORMAL";
-  const level = raw.toUpperCase();
+/** The option must be exactly "NORMAL" or "FULL" (as typed); the env var is case-insensitive, as in resolveConfig. */
+function resolveSynchronous(option: unknown, env: NodeJS.ProcessEnv): "NORMAL" | "FULL" {
+  if (option !== undefined) {
+    if (option === "NORMAL" || option === "FULL") return option;
+    throw new LangfuseError("CONFIG", `synchronous must be "NORMAL" or "FULL", got ${JSON.stringify(option) ?? String(option)}`);
+  }
+  const raw = env.LANGFUSE_LOCAL_DB_SYNCHRONOUS;
+  if (raw === undefined || raw.trim() === "") return "NORMAL"; // an empty variable is unset, as everywhere
+  const level = raw.trim().toUpperCase();
   if (level !== "NORMAL" && level !== "FULL") {
-    const from = option !== undefined ? "synchronous" : "LANGFUSE_LOCAL_DB_SYNCHRONOUS";
-    throw new LangfuseError("CONFIG", `${from} must be "NORMAL" or "FULL", got ${JSON.stringify(raw)}`);
+    throw new LangfuseError("CONFIG", `LANGFUSE_LOCAL_DB_SYNCHRONOUS must be "NORMAL" or "FULL", got ${JSON.stringify(raw)}`);
   }
   return level;
 }

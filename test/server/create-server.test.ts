@@ -54,7 +54,11 @@ test("startServer takes the store's durability level from LANGFUSE_LOCAL_DB_SYNC
   await expect(startServer({ ...base, env: { LANGFUSE_LOCAL_DB_SYNCHRONOUS: "sometimes" } })).rejects.toThrow(
     /LANGFUSE_LOCAL_DB_SYNCHRONOUS must be "NORMAL" or "FULL", got "sometimes"/,
   );
-  await expect(startServer({ ...base, env: {}, synchronous: "OFF" as never })).rejects.toBeInstanceOf(LangfuseError);
+  for (const bad of ["OFF", "", "full", 2]) {
+    await expect(startServer({ ...base, env: {}, synchronous: bad as never })).rejects.toBeInstanceOf(LangfuseError);
+  }
+  const empty = await startServer({ ...base, env: { LANGFUSE_LOCAL_DB_SYNCHRONOUS: " " } }); // unset
+  await empty.close();
   const server = await startServer({ ...base, env: { LANGFUSE_LOCAL_DB_SYNCHRONOUS: "full" } });
   try {
     expect((await fetch(`${server.url}/api/public/health`)).status).toBe(200);
