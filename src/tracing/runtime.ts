@@ -29,13 +29,6 @@ export class TracingRuntime {
    * if no LangfuseSpanProcessor saw it start, the user's provider lacks our processor and
    * nothing will reach Langfuse. Checked once, so the hot path pays one boolean test.
    */
-  /** The client shuts down before its first span: nothing to check, stop spans being marked for it. */
-  cancelReachCheck(): void {
-    if (!this.needsReachCheck) return;
-    this.needsReachCheck = false;
-    pendingReachChecks.count--;
-  }
-
   checkReach(span: Span): void {
     if (!this.needsReachCheck || !span.isRecording()) return;
     this.needsReachCheck = false;
@@ -47,6 +40,13 @@ export class TracingRuntime {
           "Add `langfuse.spanProcessor` (or `new LangfuseSpanProcessor()`) to your provider's spanProcessors.",
       );
     }
+  }
+
+  /** The client shuts down before its first span: nothing to check, stop spans being marked for it. */
+  cancelReachCheck(): void {
+    if (!this.needsReachCheck) return;
+    this.needsReachCheck = false;
+    pendingReachChecks.count--;
   }
 }
 
