@@ -13,7 +13,7 @@ import {
   Min,
   MinLength,
   validateSync,
-} from "class-validator";
+} from "./class-validator";
 import { LangfuseValidationError, type ValidationIssue } from "../errors";
 import type { LangfuseOptions } from "./options";
 import type { ResolvedConfig } from "./types";

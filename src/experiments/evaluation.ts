@@ -1,4 +1,4 @@
-import { IsIn, IsNotEmpty, IsOptional, IsString, ValidateBy, validateSync, type ValidationError } from "class-validator";
+import { IsIn, IsNotEmpty, IsOptional, IsString, ValidateBy, validateSync, type ValidationError } from "../config/class-validator";
 import type { Json, ScoreDataType } from "../api/types";
 import { LangfuseValidationError, type ValidationIssue } from "../errors";
 
