@@ -1,5 +1,6 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
-import Ajv2020 from "ajv/dist/2020";
+import type Ajv from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import type Ajv2020 from "ajv/dist/2020";
 import type { ValidationIssue } from "../errors";
 
 /**
@@ -18,8 +19,13 @@ function compilerFor(schema: object): Ajv {
   const declared = (schema as { $schema?: unknown }).$schema;
   // Formats are not checked (no ajv-formats): the Langfuse server does not check them either.
   const opts = { allErrors: true, strict: false, validateFormats: false, logger: false as const };
-  if (typeof declared === "string" && declared.includes("2020-12")) return (draft2020 ??= new Ajv2020(opts));
-  return (draft7 ??= new Ajv(opts));
+  // ajv is required on first use: most apps never validate a dataset item, and loading it at
+  // import made the SDK's import slower and its startup heap larger for everyone.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  if (typeof declared === "string" && declared.includes("2020-12")) {
+    return (draft2020 ??= new (require("ajv/dist/2020") as { default: typeof Ajv2020 }).default(opts));
+  }
+  return (draft7 ??= new (require("ajv") as { default: typeof Ajv }).default(opts));
 }
 
 /** Thrown by `compileSchema` for a schema that is not valid JSON Schema. */

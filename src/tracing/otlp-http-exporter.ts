@@ -1,7 +1,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
-import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
+import type { JsonTraceSerializer as Serializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { DEFAULT_MAX_REQUEST_BYTES, splitBySize } from "./span-size";
 
@@ -19,6 +19,18 @@ export interface OtlpJsonHttpExporterOptions {
    * alone); a 413 answer splits the request in halves and resends. Default 3 MB.
    */
   maxRequestBytes?: number;
+}
+
+let serializer: typeof Serializer | undefined;
+
+/**
+ * Required on first export: @opentelemetry/otlp-transformer also loads the OTel logs, metrics
+ * and resources packages, which an app using the embedded store (or only prompts) never needs
+ * at import time.
+ */
+function jsonTraceSerializer(): typeof Serializer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (serializer ??= (require("@opentelemetry/otlp-transformer") as { JsonTraceSerializer: typeof Serializer }).JsonTraceSerializer);
 }
 
 class HttpStatusError extends Error {
@@ -95,7 +107,7 @@ export class OtlpJsonHttpExporter implements SpanExporter {
    * one span is sent as is, and halving stops after 32 levels.
    */
   private async exportGroup(spans: ReadableSpan[], maxBytes: number, depth: number): Promise<void> {
-    const body = JsonTraceSerializer.serializeRequest(spans) as Uint8Array;
+    const body = jsonTraceSerializer().serializeRequest(spans) as Uint8Array;
     const canSplit = spans.length > 1 && depth < 32;
     if (canSplit && body.byteLength > maxBytes) return this.exportHalves(spans, maxBytes, depth);
     try {
