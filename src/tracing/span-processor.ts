@@ -96,7 +96,7 @@ const stateAttributes = new WeakMap<PropagatedState, Attributes>();
 export class LangfuseSpanProcessor implements SpanProcessor {
   private readonly config: ResolvedConfig;
   private readonly exporter: SpanExporter | undefined;
-  private readonly queue: ReadableSpan[] = [];
+  private queue: ReadableSpan[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private isShutdown = false;
@@ -248,7 +248,17 @@ export class LangfuseSpanProcessor implements SpanProcessor {
       // Bounded: each round removes up to flushAt spans; new spans may arrive while we export.
       while (this.queue.length > 0 && (snapshot > 0 || this.queue.length >= min) && rounds < 1_000_000) {
         rounds++;
-        const batch = this.queue.splice(0, this.config.flushAt);
+        // The whole queue fits in one batch (the usual case): hand the array over and start a
+        // new one, instead of splice() copying it out of an array that lives on. A long-lived
+        // queue array ends up in old space, and every push then stores a young span into an
+        // old object (write barrier, remembered-set entry, kept alive until the next full GC).
+        let batch: ReadableSpan[];
+        if (this.queue.length <= this.config.flushAt) {
+          batch = this.queue;
+          this.queue = [];
+        } else {
+          batch = this.queue.splice(0, this.config.flushAt);
+        }
         snapshot -= batch.length;
         this.applyMask(batch);
         // Request size is the exporter's business: ours split by serialized size (OTLP) or
