@@ -9,35 +9,36 @@
  * then pretenured span objects (allocated them straight into old space). Loading only these
  * modules takes ~15 ms and showed no such runs.
  *
- * The package has no `exports` map, so its `cjs/` modules are importable; the types come from
- * its public entry (type-only, erased at runtime). The decorators register in the same global
+ * The package has no `exports` map, so its `cjs/` modules are importable (package.json's
+ * `^0.15` range admits only 0.15.x, whose layout these paths follow; the package test imports
+ * the built SDK, so a moved file fails CI); the types come from its public entry (type-only,
+ * erased at runtime). The decorators register in the same global
  * metadata storage as the public entry's, and validateSync is the public one's body.
  */
 import type * as CV from "class-validator";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-const base = "class-validator/cjs/";
-const load = <K extends keyof typeof CV>(path: string, name: K): (typeof CV)[K] =>
-  (require(`${base}${path}`) as Record<K, (typeof CV)[K]>)[name];
+// Literal paths (not built from a prefix) so that bundlers can follow them.
+type Module<K extends keyof typeof CV> = Record<K, (typeof CV)[K]>;
 
-export const IsBoolean = load("decorator/typechecker/IsBoolean", "IsBoolean");
-export const IsIn = load("decorator/common/IsIn", "IsIn");
-export const IsInt = load("decorator/typechecker/IsInt", "IsInt");
-export const IsNotEmpty = load("decorator/common/IsNotEmpty", "IsNotEmpty");
-export const IsNumber = load("decorator/typechecker/IsNumber", "IsNumber");
-export const IsObject = load("decorator/typechecker/IsObject", "IsObject");
-export const IsOptional = load("decorator/common/IsOptional", "IsOptional");
-export const IsString = load("decorator/typechecker/IsString", "IsString");
-export const IsUrl = load("decorator/string/IsUrl", "IsUrl");
-export const Matches = load("decorator/string/Matches", "Matches");
-export const Max = load("decorator/number/Max", "Max");
-export const MaxLength = load("decorator/string/MaxLength", "MaxLength");
-export const Min = load("decorator/number/Min", "Min");
-export const MinLength = load("decorator/string/MinLength", "MinLength");
-export const ValidateBy = load("decorator/common/ValidateBy", "ValidateBy");
+export const IsBoolean = (require("class-validator/cjs/decorator/typechecker/IsBoolean") as Module<"IsBoolean">).IsBoolean;
+export const IsIn = (require("class-validator/cjs/decorator/common/IsIn") as Module<"IsIn">).IsIn;
+export const IsInt = (require("class-validator/cjs/decorator/typechecker/IsInt") as Module<"IsInt">).IsInt;
+export const IsNotEmpty = (require("class-validator/cjs/decorator/common/IsNotEmpty") as Module<"IsNotEmpty">).IsNotEmpty;
+export const IsNumber = (require("class-validator/cjs/decorator/typechecker/IsNumber") as Module<"IsNumber">).IsNumber;
+export const IsObject = (require("class-validator/cjs/decorator/typechecker/IsObject") as Module<"IsObject">).IsObject;
+export const IsOptional = (require("class-validator/cjs/decorator/common/IsOptional") as Module<"IsOptional">).IsOptional;
+export const IsString = (require("class-validator/cjs/decorator/typechecker/IsString") as Module<"IsString">).IsString;
+export const IsUrl = (require("class-validator/cjs/decorator/string/IsUrl") as Module<"IsUrl">).IsUrl;
+export const Matches = (require("class-validator/cjs/decorator/string/Matches") as Module<"Matches">).Matches;
+export const Max = (require("class-validator/cjs/decorator/number/Max") as Module<"Max">).Max;
+export const MaxLength = (require("class-validator/cjs/decorator/string/MaxLength") as Module<"MaxLength">).MaxLength;
+export const Min = (require("class-validator/cjs/decorator/number/Min") as Module<"Min">).Min;
+export const MinLength = (require("class-validator/cjs/decorator/string/MinLength") as Module<"MinLength">).MinLength;
+export const ValidateBy = (require("class-validator/cjs/decorator/common/ValidateBy") as Module<"ValidateBy">).ValidateBy;
 
-const { Validator } = require(`${base}validation/Validator`) as { Validator: new () => CV.Validator };
-const { getFromContainer } = require(`${base}container`) as { getFromContainer: typeof CV.getFromContainer };
+const { Validator } = require("class-validator/cjs/validation/Validator") as { Validator: new () => CV.Validator };
+const { getFromContainer } = require("class-validator/cjs/container") as { getFromContainer: typeof CV.getFromContainer };
 
 /** class-validator's validateSync(object, options) (its index does exactly this). */
 export function validateSync(object: object, options?: CV.ValidatorOptions): CV.ValidationError[] {
