@@ -10,15 +10,14 @@
  * exporter cases, at a time) and the measured build time is subtracted from wall and CPU time,
  * so the CPU time of the store's WAL checkpointer thread is counted whenever it ran. The
  * machine's load average is printed because other processes on a shared 2-core box skew
- * wall-clock figures;
- * spans per CPU-second of this process is the load-independent view (it leaves out I/O waits,
- * and counts every thread of the process, the store's WAL checkpointer thread included).
+ * wall-clock figures; spans per CPU-second of this process is the load-independent view (it
+ * leaves out I/O waits, and counts every thread of the process, the checkpointer included).
  *
  * Span ids are sequential in the store cases (they append to the id indexes) except in the
  * "random ids" case, which shows what the OTel SDK's random ids cost as the store grows; the
  * exporter cases use the SDK's own random ids. Exporter cases wait for each batch's callback
- * before the next export and report the longest event-loop stall seen meanwhile. BENCH_ONLY=<text> runs
- * only the cases whose label contains <text>.
+ * before the next export and report the longest event-loop stall seen meanwhile.
+ * BENCH_ONLY=<text> runs only the cases whose label contains <text>.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -173,8 +172,8 @@ function runStore(label: string, path: string, batch: number, options?: LocalSto
 
 /**
  * The exporter writes a batch of more than 64 spans in steps (one transaction each) on later
- * event-loop turns and calls back after the last one, so each batch is timed from export() to
- * its callback (timing only the synchronous part of export() would count spans not yet written).
+ * event-loop turns and calls back after the last one, so the clock covers each batch up to its
+ * callback (timing only the synchronous part of export() would count spans not yet written).
  * Span ids are the OTel SDK's random ones, unlike the sequential ids of the runStore cases.
  */
 async function runExporter(label: string, path: string, options?: LocalStoreOptions): Promise<Row> {
@@ -186,7 +185,7 @@ async function runExporter(label: string, path: string, options?: LocalStoreOpti
     new Promise<void>((resolve, reject) =>
       exporter.export(batch, (result) => (result.code === 0 ? resolve() : reject(result.error ?? new Error("export failed")))),
     );
-  // Stalls are probed only around the exports (span building, outside the clock, blocks too): a
+  // Stalls are probed only around the exports (span building, taken off the clock, blocks too): a
   // setImmediate chain runs once per event-loop turn, so its longest gap is the longest time
   // the application could not run.
   let maxGapMs = 0;

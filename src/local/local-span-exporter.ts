@@ -97,22 +97,17 @@ export class LocalSpanExporter implements SpanExporter {
   }
 
   /**
-   * Writes spans from `from` on in one transaction, with the companions. Without a deadline it
-   * writes them all in one ingestSpans call; with one (a performance.now() time) it writes
-   * 64-span chunks, at least one, until the deadline passes. A failure rolls the whole step back.
+   * Writes spans from `from` on in one transaction, with the companions: 64-span chunks, at
+   * least one, until `deadline` (a performance.now() time) passes; with no deadline, all of
+   * them. A failure rolls the whole step back.
    */
-  private write(spans: ReadableSpan[], from: number, deadline?: number): WriteOutcome {
+  private write(spans: ReadableSpan[], from: number, deadline = Number.POSITIVE_INFINITY): WriteOutcome {
     let end = from;
     const ingest = (): void => {
-      if (deadline === undefined) {
-        ingestSpans(this.store, (from === 0 ? spans : spans.slice(from)).map(fromReadableSpan));
-        end = spans.length;
-        return;
-      }
       do {
         const next = Math.min(spans.length, end + SPANS_PER_STEP);
         // Joins the enclosing transaction (store.transaction nests): one commit per step.
-        ingestSpans(this.store, spans.slice(end, next).map(fromReadableSpan));
+        ingestSpans(this.store, (end === 0 && next === spans.length ? spans : spans.slice(end, next)).map(fromReadableSpan));
         end = next;
       } while (end < spans.length && performance.now() < deadline);
     };

@@ -14,8 +14,8 @@ export interface LocalStoreOptions {
    * before it returns, but not fsynced; the WAL is fsynced at each checkpoint. A write the
    * store acknowledged survives a killed or crashed process (the OS still holds the data), and
    * the database is never corrupted; an OS crash or power loss may lose the latest commits the
-   * OS had not flushed to disk yet (Linux writes dirty pages back within ~30 s by default; the
-   * WAL is fsynced at every checkpoint).
+   * OS had not flushed to disk yet (the background checkpointer fsyncs the WAL within about a
+   * second of new writes).
    *
    * FULL: also fsyncs the WAL at every commit, so an acknowledged write survives a power loss
    * too. It costs one fsync per commit: with random OTel span ids (many index pages per commit)
@@ -61,6 +61,7 @@ export function openLocalStore(path: string, options: LocalStoreOptions = {}): L
   } catch (err) {
     throw new LangfuseError("CONFIG", `Cannot open the local store at ${resolved}: ${(err as Error).message}`, { cause: err });
   }
+  const synchronous = options.synchronous ?? "NORMAL";
   try {
     db.pragma("busy_timeout = 5000");
     if (!options.readonly) {
@@ -72,7 +73,7 @@ export function openLocalStore(path: string, options: LocalStoreOptions = {}): L
       // created by an earlier version keep 4 KB pages and work as before.
       db.pragma("page_size = 16384");
       if (!memory) db.pragma("journal_mode = WAL");
-      db.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
+      db.pragma(`synchronous = ${synchronous}`);
       db.pragma("foreign_keys = OFF");
       // Bulk span ingestion inserts into several random-keyed B-trees; the default 2 MB page
       // cache thrashes on them. 64 MB is an upper bound, allocated only as pages are used.
@@ -94,7 +95,7 @@ export function openLocalStore(path: string, options: LocalStoreOptions = {}): L
     db.close();
     throw new LangfuseError("CONFIG", `Cannot prepare the local store at ${resolved}: ${(err as Error).message}`, { cause: err });
   }
-  return new SqliteLocalStore(resolved, db, !memory && !options.readonly ? (options.synchronous ?? "NORMAL") : undefined);
+  return new SqliteLocalStore(resolved, db, !memory && !options.readonly ? synchronous : undefined);
 }
 
 /**
@@ -150,14 +151,16 @@ const CHECKPOINTER_CLOSE_WAIT_MS = 2000;
 class SqliteLocalStore implements LocalStore {
   private isClosed = false;
   private checkpointer: Worker | undefined;
-  private checkpointerTried = false;
   /** [0]: 0 while the checkpointer may use its connection, 1 once it closed it (or died). */
   private readonly checkpointerState = new Int32Array(new SharedArrayBuffer(4));
   constructor(
     readonly path: string,
     readonly db: Database.Database,
-    /** Set for a writable file store: the level the checkpointer connection must use too. */
-    private readonly walSynchronous: "FULL" | "NORMAL" | undefined,
+    /**
+     * Set for a writable file store until its checkpointer is started (at the first write):
+     * the level the checkpointer's connection must use too.
+     */
+    private checkpointerPending: "FULL" | "NORMAL" | undefined,
   ) {}
 
   get closed(): boolean {
@@ -168,7 +171,7 @@ class SqliteLocalStore implements LocalStore {
     if (this.isClosed) throw new LangfuseError("INTERNAL", "The local store is closed");
     if (this.db.inTransaction) return fn();
     const result = this.db.transaction(fn).immediate();
-    if (this.walSynchronous && !this.checkpointerTried) this.startCheckpointer(this.walSynchronous);
+    if (this.checkpointerPending) this.startCheckpointer(this.checkpointerPending);
     return result;
   }
 
@@ -181,7 +184,7 @@ class SqliteLocalStore implements LocalStore {
    * checkpoints simply stay in the commits as before. Started at the first write transaction.
    */
   private startCheckpointer(synchronous: "FULL" | "NORMAL"): void {
-    this.checkpointerTried = true;
+    this.checkpointerPending = undefined; // one attempt: without the thread, commits checkpoint as before
     try {
       const worker = new Worker(CHECKPOINTER_SOURCE, {
         eval: true,
@@ -201,7 +204,7 @@ class SqliteLocalStore implements LocalStore {
       worker.on("exit", gone);
       this.checkpointer = worker;
     } catch {
-      this.checkpointer = undefined;
+      /* no thread: the commits' own checkpoints remain */
     }
   }
 
