@@ -45,7 +45,16 @@ export interface LangfuseOptions {
    * of the embedded store, so acknowledged writes survive power loss too (slower ingestion).
    */
   localDbSynchronous?: "NORMAL" | "FULL";
-  /** Extra headers on every HTTP request (span export and API). */
+  /**
+   * LANGFUSE_EXPORT_ENCODING: body encoding of the OTLP span export in HTTP mode, "protobuf"
+   * (default, what the Langfuse server and the Python SDK use; about half the bytes and CPU)
+   * or "json".
+   */
+  exportEncoding?: "protobuf" | "json";
+  /**
+   * Extra headers on every HTTP request (span export and API). They override the SDK's own
+   * headers of the same name (case-insensitive), Authorization included.
+   */
   additionalHeaders?: Record<string, string>;
   /** LANGFUSE_MAX_QUEUE_SIZE: bound of the span queue; spans beyond it are dropped and counted. Default 100000. */
   maxQueueSize?: number;

@@ -64,6 +64,7 @@ class ConfigSchema {
   @IsBoolean() ioCaptureEnabled!: boolean;
   @IsBoolean() debug!: boolean;
   @IsObject() additionalHeaders!: Record<string, string>;
+  @IsIn(["protobuf", "json"], { message: 'must be "protobuf" or "json"' }) exportEncoding!: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -170,13 +171,14 @@ export function resolveConfig(options: LangfuseOptions = {}, env: Env = process.
     sources, "promptCacheDefaultTtlSeconds", options.promptCacheDefaultTtlSeconds, "promptCacheDefaultTtlSeconds",
     env, "LANGFUSE_PROMPT_CACHE_DEFAULT_TTL_SECONDS", parseNum, 60,
   );
+  const exportEncoding = pick(sources, "exportEncoding", options.exportEncoding as string | undefined, "exportEncoding", env, "LANGFUSE_EXPORT_ENCODING", (s) => s.toLowerCase(), "protobuf");
   const additionalHeaders = options.additionalHeaders ?? {};
   if (options.additionalHeaders !== undefined) sources.additionalHeaders = "options.additionalHeaders";
 
   const schema = Object.assign(new ConfigSchema(), {
     publicKey, secretKey, baseUrl, localDbPath, localDbSynchronous, tracingEnabled, environment, release, sampleRate, flushAt,
     flushIntervalSeconds, timeoutSeconds, maxQueueSize, maxFieldChars, promptCacheDefaultTtlSeconds,
-    ioCaptureEnabled, debug, additionalHeaders,
+    ioCaptureEnabled, debug, additionalHeaders, exportEncoding,
   });
   const issues: ValidationIssue[] = [];
   for (const err of validateSync(schema)) {
@@ -217,6 +219,7 @@ export function resolveConfig(options: LangfuseOptions = {}, env: Env = process.
     promptCacheDefaultTtlSeconds,
     maxFieldChars,
     additionalHeaders: { ...additionalHeaders },
+    exportEncoding: exportEncoding as ResolvedConfig["exportEncoding"],
     sdkName: SDK_NAME,
     sdkVersion: SDK_VERSION,
     mask: options.mask,

@@ -36,6 +36,8 @@ export interface ResolvedConfig {
   promptCacheDefaultTtlSeconds: number;
   /** Max characters of one serialized input/output/metadata value before truncation. */
   maxFieldChars: number;
+  /** OTLP span export body encoding (HTTP mode). */
+  exportEncoding: "protobuf" | "json";
   /** Extra headers sent with every HTTP request. */
   additionalHeaders: Record<string, string>;
   sdkName: string;

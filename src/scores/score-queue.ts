@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { LangfuseApi } from "../api/langfuse-api";
 import type { IngestionEvent } from "../api/types";
 import { LangfuseApiError } from "../api/errors";
+import { isRetryableStatus, retryDelayMs, sleep } from "../api/http/retry-policy";
 import type { Flushable, FlushReport } from "../client/flushable";
 import { logger } from "../tracing/logger";
 
@@ -248,7 +249,7 @@ export class ScoreQueue implements Flushable {
     let pending = batch;
     let gate = this.commitGate;
     for (let attempt = 0; attempt <= this.maxRetries && pending.length > 0; attempt++) {
-      if (attempt > 0) await sleep(backoff(this.retryBaseMs, attempt));
+      if (attempt > 0) await sleep(retryDelayMs({ maxRetries: this.maxRetries, baseDelayMs: this.retryBaseMs, maxDelayMs: 10_000 }, attempt - 1));
       const last = attempt === this.maxRetries;
       try {
         const result = await this.options.api.ingestion.batch(pending);
@@ -287,16 +288,6 @@ export class ScoreQueue implements Flushable {
   }
 }
 
-/** Network errors (status 0), 408, 429 and 5xx may succeed later; everything else will not. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 0 || status === 408 || status === 429 || status >= 500;
-}
-
-function backoff(baseMs: number, attempt: number): number {
-  const exp = baseMs * 2 ** (attempt - 1);
-  return Math.min(10_000, exp / 2 + Math.random() * exp);
-}
-
 /** Serialized size of one event in UTF-8 bytes; an unserializable event counts as small (the send reports it). */
 function eventBytes(event: IngestionEvent): number {
   try {
@@ -304,10 +295,6 @@ function eventBytes(event: IngestionEvent): number {
   } catch {
     return 0;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function describe(error: unknown): string {

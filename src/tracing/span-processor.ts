@@ -2,9 +2,9 @@ import { trace, type Attributes, type AttributeValue, type Context } from "@open
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { createBackend, type Backend } from "../api/backend";
-import type { FlushReport } from "../client/flushable";
 import type { LangfuseOptions } from "../config/options";
 import { resolveConfig } from "../config/resolve-config";
+import { retryDelayMs, type RetryPolicy } from "../api/http/retry-policy";
 import type { ResolvedConfig } from "../config/types";
 import { Attr, MASK_FAILED, TRACER_NAME } from "./constants";
 import { createOtlpSpanExporter } from "./exporter";
@@ -12,6 +12,7 @@ import { logger } from "./logger";
 import { baggageAttributes, getPropagatedState, propagatedAttributes, type PropagatedState } from "./propagation";
 import { isTraceSampled } from "./sampling";
 import { serializeValue } from "./serialize";
+import { repairSpan } from "./span-validation";
 
 /**
  * Set on a span a LangfuseSpanProcessor sees at start while some client still has to check
@@ -53,7 +54,16 @@ export interface LangfuseSpanProcessorParams
     | "debug"
     | "localDbPath"
     | "localDbSynchronous"
+    | "exportEncoding"
   > {
+  /** Exports in flight at once. Default 4. */
+  exportConcurrency?: number;
+  /**
+   * How a failed batch is re-sent: first wait (default 500 ms, doubling with jitter), longest
+   * wait (default 15 s), and how long after its first failure a batch is still retried before
+   * it counts as failed (default 5 min).
+   */
+  exportRetry?: { baseDelayMs?: number; maxDelayMs?: number; maxAgeMs?: number };
   /**
    * Replaces the OTLP exporter (tests, custom collectors). It receives batches of up to
    * `flushAt` spans as they are: the built-in OTLP exporter splits its requests by serialized
@@ -61,6 +71,23 @@ export interface LangfuseSpanProcessorParams
    */
   exporter?: SpanExporter;
 }
+
+/** What a flush of the span pipeline reports (a FlushReport plus what is still pending). */
+export interface SpanFlushReport {
+  name: "spans";
+  delivered: number;
+  /** Dropped before sending: queue bound (oldest kept spans first), invalid spans, filter errors. */
+  dropped: number;
+  /** Rejected by the endpoint, or still failing after the retry window. */
+  failed: number;
+  /** Still queued, kept for a retry or in flight when the flush timed out; reported again later. */
+  pending: number;
+  errors: string[];
+}
+
+/** flush()/shutdown() return within this unless told otherwise. */
+export const DEFAULT_FLUSH_TIMEOUT_MS = 30_000;
+const DEFAULT_EXPORT_CONCURRENCY = 4;
 
 const MASKED_EXACT = new Set<string>([Attr.OBSERVATION_INPUT, Attr.OBSERVATION_OUTPUT, Attr.TRACE_INPUT, Attr.TRACE_OUTPUT]);
 const OBS_META_PREFIX = Attr.OBSERVATION_METADATA;
@@ -86,9 +113,19 @@ const stateAttributes = new WeakMap<PropagatedState, Attributes>();
 
 /**
  * The Langfuse span pipeline: stamps environment, release and propagated trace attributes at
- * start; at end applies sampling and the export filter, queues the span in a bounded queue
- * (drops counted), and exports batches of `flushAt` every `flushInterval` seconds, masking
- * every input/output/metadata value (flattened keys included) just before export.
+ * start; at end applies sampling and the export filter and queues the span in a bounded queue
+ * (drops counted). Batches of `flushAt` go out every `flushInterval` seconds, up to
+ * `exportConcurrency` at once; each fresh batch is checked span by span (a bad span is
+ * repaired or dropped alone) and masked just before export.
+ *
+ * A batch that fails in a way that may pass (network, 408, 429, 5xx) is kept and re-sent with
+ * backoff until it is delivered or `exportRetry.maxAgeMs` (5 min) has passed: an endpoint can
+ * be away for minutes without losing spans. Kept batches count against `maxQueueSize`; when
+ * the bound is reached, the oldest kept spans are dropped first (counted).
+ *
+ * `flushWithReport(timeoutMs)` returns within its timeout (default 30 s) whatever the endpoint
+ * does, and reports what is still pending. Every span that passed sampling and the filter is
+ * counted exactly once over the reports: delivered, dropped, failed, or (for now) pending.
  *
  * onStart/onEnd are synchronous and allocate nothing beyond the queue slot, so the hot path of
  * a traced call stays close to a raw OTel span.
@@ -98,14 +135,32 @@ export class LangfuseSpanProcessor implements SpanProcessor {
   private readonly exporter: SpanExporter | undefined;
   private queue: ReadableSpan[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimerAt = 0;
+  private pumpScheduled = false;
+  /** Failed batches waiting for their next attempt, oldest first. */
+  private held: HeldBatch[] = [];
+  private heldSpans = 0;
+  private active = 0;
+  private inFlightSpans = 0;
+  private readonly concurrency: number;
+  private readonly retryPolicy: RetryPolicy;
+  private readonly retryMaxAgeMs: number;
+  /** Callbacks waiting for the next change (an export settled, a retry came due). */
+  private waiters: (() => void)[] = [];
+  /** > 0 while a flush runs: partial batches go out too, kept batches are not held back. */
+  private flushing = 0;
   private isShutdown = false;
+  /** Set when shutdown gave up on pending spans: late export callbacks no longer count. */
+  private closed = false;
   private readonly environment: string | undefined;
   private readonly release: string | undefined;
   // Counters since the last report (flush() returns and resets them).
   private delivered = 0;
   private dropped = 0;
   private failed = 0;
+  private repaired = 0;
+  private invalid = 0;
   private errors: string[] = [];
   private readonly reason: string | undefined;
 
@@ -123,7 +178,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
       this.exporter = internal.exporter;
       this.reason = internal.exporter ? undefined : (internal.reason ?? "no span exporter");
     } else {
-      const { exporter, ...options } = params;
+      const { exporter, exportConcurrency: _c, exportRetry: _r, ...options } = params;
       const config = resolveConfig(options);
       this.config = config;
       if (exporter) {
@@ -143,12 +198,24 @@ export class LangfuseSpanProcessor implements SpanProcessor {
     }
     this.environment = this.config.environment;
     this.release = this.config.release;
+    this.concurrency = Math.max(1, Math.floor(params.exportConcurrency ?? DEFAULT_EXPORT_CONCURRENCY));
+    this.retryPolicy = {
+      maxRetries: Number.MAX_SAFE_INTEGER,
+      baseDelayMs: params.exportRetry?.baseDelayMs ?? 500,
+      maxDelayMs: params.exportRetry?.maxDelayMs ?? 15_000,
+    };
+    this.retryMaxAgeMs = params.exportRetry?.maxAgeMs ?? 5 * 60_000;
     if (this.config.debug) logger.setDebug(true);
   }
 
   /** Used by the client: the config is already resolved and the exporter chosen by the backend. */
-  static fromConfig(config: ResolvedConfig, exporter: SpanExporter | undefined, noExporterReason?: string): LangfuseSpanProcessor {
-    return new LangfuseSpanProcessor({}, { config, exporter, reason: noExporterReason });
+  static fromConfig(
+    config: ResolvedConfig,
+    exporter: SpanExporter | undefined,
+    noExporterReason?: string,
+    queue?: Pick<LangfuseSpanProcessorParams, "exportConcurrency" | "exportRetry">,
+  ): LangfuseSpanProcessor {
+    return new LangfuseSpanProcessor({ ...queue }, { config, exporter, reason: noExporterReason });
   }
 
   /** True when ended spans actually leave the process. */
@@ -194,23 +261,50 @@ export class LangfuseSpanProcessor implements SpanProcessor {
       this.dropped++;
       return;
     }
-    if (this.queue.length >= this.config.maxQueueSize) {
+    if (this.queue.length + this.heldSpans + this.inFlightSpans >= this.config.maxQueueSize && !this.evictOldestHeld()) {
       this.dropped++;
       if (this.dropped === 1) logger.warnOnce("span-queue-full", `Span queue is full (${this.config.maxQueueSize}); dropping spans until it drains.`);
       return;
     }
     this.queue.push(span);
     if (this.queue.length >= this.config.flushAt) {
-      if (!this.inFlight) this.inFlight = this.drain(true);
+      if (!this.pumpScheduled) this.schedulePump();
     } else if (!this.timer) {
       this.armTimer();
     }
   }
 
+  /** Makes room by dropping the oldest kept span (a failed batch waiting for a retry). */
+  private evictOldestHeld(): boolean {
+    const oldest = this.held[0];
+    if (!oldest) return false;
+    oldest.spans.shift();
+    this.heldSpans--;
+    if (oldest.spans.length === 0) this.held.shift();
+    this.dropped++;
+    logger.warnOnce("span-queue-full-held", `Span queue is full (${this.config.maxQueueSize}) while the endpoint fails; dropping the oldest unsent spans.`);
+    return true;
+  }
+
+  /**
+   * The export starts after a microtask: the span whose end() filled the batch belongs to the
+   * user's traced call, whose end() must not pay for validation, masking, serialization or a
+   * synchronous exporter (the embedded store ingests inside export()). A microtask rather than
+   * setImmediate so a full batch is not held (and promoted by the GC) while the caller keeps
+   * producing spans in the same turn.
+   */
+  private schedulePump(): void {
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump(false);
+    });
+  }
+
   private armTimer(): void {
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (!this.inFlight) this.inFlight = this.drain(false);
+      this.pump(true);
     }, this.config.flushIntervalSeconds * 1000);
     this.timer.unref?.();
   }
@@ -228,59 +322,165 @@ export class LangfuseSpanProcessor implements SpanProcessor {
   }
 
   /**
-   * Exports queued spans batch by batch. One export in flight at a time. The first step waits
-   * for a microtask: the span whose end() filled the batch belongs to the user's traced call,
-   * whose end() must not pay for masking, serialization or a synchronous exporter (the embedded
-   * store ingests inside export()). A microtask rather than setImmediate so a full batch is not
-   * held (and promoted by the GC) while the caller keeps producing spans in the same turn.
-   * `inFlight` is set before that wait, so flush() still waits for all of it.
-   * `fullOnly` (the flushAt trigger) exports what was queued when the drain started, then only
-   * whole batches of flushAt, leaving a remainder to the next trigger, the interval timer or
-   * flush(): spans ended while a batch is exported do not become a string of tiny batches,
-   * each paying the per-export overhead.
+   * Starts exports while fewer than `concurrency` run: kept batches whose wait is over first,
+   * then fresh ones. Without `partial` (the flushAt trigger) only whole batches of flushAt
+   * leave; a remainder waits for the interval timer or flush(), so spans ended while a batch
+   * is exported do not become a string of tiny batches, each paying the per-export overhead.
    */
-  private async drain(fullOnly: boolean): Promise<void> {
-    try {
-      await new Promise<void>((resolve) => queueMicrotask(resolve));
-      let rounds = 0;
-      const min = fullOnly ? this.config.flushAt : 1;
-      let snapshot = this.queue.length;
-      // Bounded: each round removes up to flushAt spans; new spans may arrive while we export.
-      while (this.queue.length > 0 && (snapshot > 0 || this.queue.length >= min) && rounds < 1_000_000) {
-        rounds++;
-        // The whole queue fits in one batch (the usual case): hand the array over and start a
-        // new one, instead of splice() copying it out of an array that lives on. A long-lived
-        // queue array ends up in old space, and every push then stores a young span into an
-        // old object (write barrier, remembered-set entry, kept alive until the next full GC).
-        let batch: ReadableSpan[];
-        if (this.queue.length <= this.config.flushAt) {
-          batch = this.queue;
-          this.queue = [];
-        } else {
-          batch = this.queue.splice(0, this.config.flushAt);
-        }
-        snapshot -= batch.length;
-        this.applyMask(batch);
-        // Request size is the exporter's business: ours split by serialized size (OTLP) or
-        // have no limit (the embedded store); estimating here cost every span a full walk of
-        // its attributes.
-        await this.exportBatch(batch);
+  private pump(partial: boolean): void {
+    if (this.closed) return;
+    const now = Date.now();
+    // Bounded: each round starts one export, and at most `concurrency` run.
+    for (let round = 0; round < 10_000 && this.active < this.concurrency; round++) {
+      const due = this.takeDueHeld(now);
+      if (due) {
+        this.startExport(due.spans, due);
+        continue;
       }
-    } finally {
-      this.inFlight = undefined;
-      // A remainder (or spans whose interval timer fired during this drain) goes out with
-      // the next interval.
-      if (this.queue.length > 0 && !this.timer && !this.isShutdown) this.armTimer();
+      if (this.queue.length === 0) break;
+      if (!partial && this.flushing === 0 && this.queue.length < this.config.flushAt) break;
+      // The whole queue fits in one batch (the usual case): hand the array over and start a
+      // new one, instead of splice() copying it out of an array that lives on. A long-lived
+      // queue array ends up in old space, and every push then stores a young span into an
+      // old object (write barrier, remembered-set entry, kept alive until the next full GC).
+      let batch: ReadableSpan[];
+      if (this.queue.length <= this.config.flushAt) {
+        batch = this.queue;
+        this.queue = [];
+      } else {
+        batch = this.queue.splice(0, this.config.flushAt);
+      }
+      this.startExport(batch, undefined);
     }
+    if (this.queue.length > 0 && !this.timer && !this.isShutdown) this.armTimer();
+    this.armRetryTimer(now);
   }
 
-  private exportBatch(batch: ReadableSpan[]): Promise<void> {
+  private takeDueHeld(now: number): HeldBatch | undefined {
+    for (let i = 0; i < this.held.length; i++) {
+      const h = this.held[i];
+      if (h.notBefore <= now) {
+        this.held.splice(i, 1);
+        this.heldSpans -= h.spans.length;
+        return h;
+      }
+    }
+    return undefined;
+  }
+
+  /** One timer for the earliest kept batch; unref'd: a pending flush() keeps the process alive. */
+  private armRetryTimer(now: number): void {
+    if (this.held.length === 0 || this.closed) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const h of this.held) earliest = Math.min(earliest, h.notBefore);
+    if (this.retryTimer && this.retryTimerAt <= earliest) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimerAt = earliest;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.pump(false);
+      this.notify();
+    }, Math.max(0, earliest - now));
+    this.retryTimer.unref?.();
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Fresh batches are validated and masked once; kept batches are sent again as they are. */
+  private startExport(batch: ReadableSpan[], retry: HeldBatch | undefined): void {
+    let spans = batch;
+    if (!retry) {
+      spans = this.validate(batch);
+      this.applyMask(spans);
+      if (spans.length === 0) return;
+    }
+    this.active++;
+    this.inFlightSpans += spans.length;
+    void this.exportBatch(spans).then((result) => {
+      this.active--;
+      this.inFlightSpans -= spans.length;
+      if (!this.closed) this.settle(spans, result, retry);
+      this.pump(false);
+      this.notify();
+    });
+  }
+
+  /** Repairs what can be repaired; drops (and counts) spans that cannot be exported at all. */
+  private validate(batch: ReadableSpan[]): ReadableSpan[] {
+    let out: ReadableSpan[] | undefined;
+    for (let i = 0; i < batch.length; i++) {
+      const verdict = repairSpan(batch[i]);
+      if (verdict === "ok") {
+        out?.push(batch[i]);
+        continue;
+      }
+      if (verdict === "repaired") {
+        this.repaired++;
+        out?.push(batch[i]);
+        continue;
+      }
+      this.invalid++;
+      this.dropped++;
+      out ??= batch.slice(0, i);
+    }
+    return out ?? batch;
+  }
+
+  private settle(spans: ReadableSpan[], result: ExportResult, previous: HeldBatch | undefined): void {
+    if (result.code === ExportResultCode.SUCCESS) {
+      this.delivered += spans.length;
+      logger.debug(`exported ${spans.length} spans`);
+      return;
+    }
+    const error = result.error;
+    const detail = error?.message ?? "unknown error";
+    // Our OTLP exporter says which spans may pass later and which never will; any other
+    // exporter's failure is taken as passing (the batch is kept and re-sent).
+    let retryable = spans;
+    let rejected: ReadableSpan[] = [];
+    let retryAfterMs: number | undefined;
+    if (isSpanExportFailure(error)) {
+      retryable = error.retryable;
+      rejected = error.rejected;
+      retryAfterMs = error.retryAfterMs;
+      this.delivered += Math.max(0, spans.length - retryable.length - rejected.length);
+    }
+    if (rejected.length > 0) {
+      this.failed += rejected.length;
+      this.pushError(`span export failed (${rejected.length} spans rejected): ${detail}`);
+      logger.warnOnce("span-export-rejected", `span export failed (${rejected.length} spans rejected): ${detail}`);
+    }
+    if (retryable.length === 0) return;
+    const now = Date.now();
+    const firstFailedAt = previous?.firstFailedAt ?? now;
+    const attempts = (previous?.attempts ?? 0) + 1;
+    if (this.isShutdown || now - firstFailedAt >= this.retryMaxAgeMs) {
+      this.failed += retryable.length;
+      this.pushError(`span export failed (${retryable.length} spans, ${attempts} attempts over ${Math.round((now - firstFailedAt) / 1000)} s): ${detail}`);
+      logger.warnOnce("span-export-failed", `span export failed (${retryable.length} spans): ${detail}`);
+      return;
+    }
+    logger.warnOnce("span-export-retrying", `span export failed, will retry (${retryable.length} spans kept): ${detail}`);
+    this.held.push({ spans: retryable, attempts, firstFailedAt, notBefore: now + retryDelayMs(this.retryPolicy, attempts - 1, retryAfterMs), lastError: detail });
+    this.heldSpans += retryable.length;
+    while (this.queue.length + this.heldSpans + this.inFlightSpans > this.config.maxQueueSize && this.evictOldestHeld());
+  }
+
+  private pushError(msg: string): void {
+    if (this.errors.length < 20) this.errors.push(msg);
+  }
+
+  private exportBatch(batch: ReadableSpan[]): Promise<ExportResult> {
     const exporter = this.exporter;
-    if (!exporter) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    if (!exporter) return Promise.resolve({ code: ExportResultCode.SUCCESS });
+    return new Promise<ExportResult>((resolve) => {
       let settled = false;
-      // The OTLP exporter has its own timeout and retries; this guard only protects against an
-      // exporter that never calls back (a custom one), so flush() can still settle.
+      // The OTLP exporter has its own timeout; this guard only protects against an exporter
+      // that never calls back (a custom one): the batch is then kept and re-sent.
       const guardMs = Math.max(10_000, this.config.timeoutSeconds * 1000 * 8);
       const guard = setTimeout(() => done({ code: ExportResultCode.FAILED, error: new Error(`export did not answer within ${guardMs} ms`) }), guardMs);
       guard.unref?.();
@@ -288,16 +488,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
         if (settled) return;
         settled = true;
         clearTimeout(guard);
-        if (result.code === ExportResultCode.SUCCESS) {
-          this.delivered += batch.length;
-          logger.debug(`exported ${batch.length} spans`);
-        } else {
-          this.failed += batch.length;
-          const msg = `span export failed (${batch.length} spans): ${result.error?.message ?? "unknown error"}`;
-          if (this.errors.length < 20) this.errors.push(msg);
-          logger.warnOnce("span-export-failed", msg);
-        }
-        resolve();
+        resolve(result);
       };
       try {
         exporter.export(batch, done);
@@ -336,28 +527,69 @@ export class LangfuseSpanProcessor implements SpanProcessor {
     }
   }
 
-  /** Delivers everything queued; returns what happened since the previous report. */
-  async flushWithReport(): Promise<FlushReport> {
+  /** Spans not yet delivered, failed or dropped: queued, kept for a retry, or in flight. */
+  get pendingSpans(): number {
+    return this.queue.length + this.heldSpans + this.inFlightSpans;
+  }
+
+  /**
+   * Delivers everything queued, kept batches included (their backoff is cut short), and
+   * returns what happened since the previous report. Returns within `timeoutMs` (default
+   * 30 s) even when the endpoint never answers; `pending` then says how many spans are still
+   * queued, kept or in flight (they stay queued and are reported by a later flush).
+   */
+  async flushWithReport(timeoutMs: number = DEFAULT_FLUSH_TIMEOUT_MS): Promise<SpanFlushReport> {
+    const deadline = Date.now() + Math.max(0, timeoutMs);
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    // Bounded: each pass either drains or waits for the in-flight drain to finish.
-    for (let i = 0; i < 10_000 && (this.inFlight || this.queue.length > 0); i++) {
-      if (!this.inFlight) this.inFlight = this.drain(false);
-      await this.inFlight;
-    }
+    this.flushing++;
+    // Referenced: an awaited promise does not keep Node alive, this timer does, so a script
+    // that awaits flush() is not cut off while kept batches wait for their next attempt.
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    const deadlinePassed = new Promise<void>((resolve) => (deadlineTimer = setTimeout(resolve, Math.max(0, timeoutMs))));
     try {
-      await this.exporter?.forceFlush?.();
-    } catch (err) {
-      this.errors.push(`exporter flush failed: ${err instanceof Error ? err.message : String(err)}`);
+      for (const h of this.held) h.notBefore = Math.min(h.notBefore, Date.now());
+      // Bounded by the deadline; each pass waits for an export to settle or a retry to come due.
+      for (let pass = 0; pass < 1_000_000 && this.pendingSpans > 0 && Date.now() < deadline && !this.closed; pass++) {
+        this.pump(true);
+        if (this.pendingSpans === 0) break;
+        await Promise.race([new Promise<void>((resolve) => this.waiters.push(resolve)), deadlinePassed]);
+      }
+      if (this.pendingSpans === 0 && this.exporter?.forceFlush && Date.now() < deadline) {
+        const flushed = this.exporter.forceFlush().then(
+          () => true,
+          (err: unknown) => {
+            this.pushError(`exporter flush failed: ${err instanceof Error ? err.message : String(err)}`);
+            return true;
+          },
+        );
+        if (!(await Promise.race([flushed, deadlinePassed.then(() => false)]))) this.pushError(`exporter flush did not finish within ${timeoutMs} ms`);
+      }
+    } finally {
+      this.flushing--;
+      clearTimeout(deadlineTimer);
     }
+    return this.takeReport(timeoutMs);
+  }
+
+  private takeReport(timeoutMs: number): SpanFlushReport {
     const errors = [...this.errors];
     if (!this.exporter && this.dropped > 0) errors.push(`spans not exported: ${this.reason}`);
-    const report: FlushReport = { name: "spans", delivered: this.delivered, dropped: this.dropped, failed: this.failed, errors };
+    if (this.invalid > 0) errors.push(`${this.invalid} spans dropped: no valid start or end time`);
+    if (this.repaired > 0) errors.push(`${this.repaired} spans had an invalid name, time or status and were repaired`);
+    const pending = this.pendingSpans;
+    if (pending > 0) {
+      const kept = this.held[0]?.lastError;
+      errors.push(`${pending} spans still pending after ${timeoutMs} ms${kept ? ` (last error: ${kept})` : ""}`);
+    }
+    const report: SpanFlushReport = { name: "spans", delivered: this.delivered, dropped: this.dropped, failed: this.failed, pending, errors };
     this.delivered = 0;
     this.dropped = 0;
     this.failed = 0;
+    this.repaired = 0;
+    this.invalid = 0;
     this.errors = [];
     return report;
   }
@@ -366,10 +598,22 @@ export class LangfuseSpanProcessor implements SpanProcessor {
     await this.flushWithReport();
   }
 
-  async shutdownWithReport(): Promise<FlushReport> {
-    if (this.isShutdown) return { name: "spans", delivered: 0, dropped: 0, failed: 0, errors: [] };
-    const report = await this.flushWithReport();
+  /**
+   * Flushes (bounded by `timeoutMs`, default 30 s), then stops: spans still pending are given
+   * up and reported as `pending`, and the exporter is shut down (aborting what is in flight).
+   */
+  async shutdownWithReport(timeoutMs: number = DEFAULT_FLUSH_TIMEOUT_MS): Promise<SpanFlushReport> {
+    if (this.isShutdown) return { name: "spans", delivered: 0, dropped: 0, failed: 0, pending: 0, errors: [] };
+    const report = await this.flushWithReport(timeoutMs);
     this.isShutdown = true;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.timer = this.retryTimer = undefined;
+    this.queue = [];
+    this.held = [];
+    this.heldSpans = 0;
+    this.notify();
     try {
       await this.exporter?.shutdown();
       await this.ownedBackend?.shutdown();
@@ -382,4 +626,18 @@ export class LangfuseSpanProcessor implements SpanProcessor {
   async shutdown(): Promise<void> {
     await this.shutdownWithReport();
   }
+}
+
+interface HeldBatch {
+  spans: ReadableSpan[];
+  attempts: number;
+  firstFailedAt: number;
+  notBefore: number;
+  lastError: string;
+}
+
+/** The failure shape of our OTLP exporter (SpanExportError), recognised without importing it. */
+function isSpanExportFailure(error: unknown): error is { retryable: ReadableSpan[]; rejected: ReadableSpan[]; retryAfterMs?: number; message: string } {
+  const e = error as { retryable?: unknown; rejected?: unknown } | undefined;
+  return !!e && Array.isArray(e.retryable) && Array.isArray(e.rejected);
 }

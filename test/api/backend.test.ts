@@ -28,6 +28,7 @@ function config(over: Partial<ResolvedConfig>): ResolvedConfig {
     promptCacheDefaultTtlSeconds: 60,
     maxFieldChars: 100_000,
     additionalHeaders: {},
+    exportEncoding: "protobuf",
     sdkName: "langfuse-decorators",
     sdkVersion: "0.1.0",
     ...over,

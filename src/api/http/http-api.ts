@@ -2,7 +2,8 @@ import { SDK_NAME, SDK_VERSION } from "../../config/sdk-info";
 import { LangfuseApiError } from "../errors";
 import type { LangfuseApi } from "../langfuse-api";
 import type * as T from "../types";
-import { DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, retryDelayMs, type RetryPolicy } from "./retry-policy";
+import { DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, retryDelayMs, sleep, type RetryPolicy } from "./retry-policy";
+import { sdkHeaders } from "./sdk-headers";
 
 export interface HttpApiOptions {
   /** e.g. https://cloud.langfuse.com or http://127.0.0.1:3000 (trailing slashes are ignored). */
@@ -64,8 +65,6 @@ function queryString(query: Query | undefined): string {
   return s ? `?${s}` : "";
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * `LangfuseApi` over HTTP (fetch) against Langfuse Cloud, a self-hosted Langfuse or the local
  * server. Basic auth, SDK headers, a timeout per attempt, bounded retries with backoff and
@@ -94,14 +93,16 @@ export class HttpApi implements LangfuseApi {
       maxDelayMs: options.retryMaxDelayMs ?? DEFAULT_RETRY_POLICY.maxDelayMs,
     };
     this.fetchImpl = options.fetch ?? globalThis.fetch;
-    this.headers = {
-      ...(options.additionalHeaders ?? {}),
-      Authorization: `Basic ${Buffer.from(`${options.publicKey}:${options.secretKey}`).toString("base64")}`,
-      "x-langfuse-sdk-name": options.sdkName ?? SDK_NAME,
-      "x-langfuse-sdk-version": options.sdkVersion ?? SDK_VERSION,
-      "x-langfuse-public-key": options.publicKey,
-      Accept: "application/json",
-    };
+    this.headers = sdkHeaders(
+      {
+        publicKey: options.publicKey,
+        secretKey: options.secretKey,
+        sdkName: options.sdkName ?? SDK_NAME,
+        sdkVersion: options.sdkVersion ?? SDK_VERSION,
+        additionalHeaders: options.additionalHeaders,
+      },
+      { Accept: "application/json" },
+    );
   }
 
   private scrub(text: string): string {
@@ -177,7 +178,7 @@ export class HttpApi implements LangfuseApi {
       const retryable =
         spec.idempotent === false
           ? notSent === true || lastError.status === 429 || lastError.status === 503
-          : lastError.status === 0 || isRetryableStatus(lastError.status);
+          : isRetryableStatus(lastError.status);
       if (!retryable) break;
     }
     throw lastError!;

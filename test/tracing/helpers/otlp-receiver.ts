@@ -1,5 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gunzipSync } from "node:zlib";
+import { decodeOtlpTraceProtobuf } from "../../../src/server/otlp-protobuf";
 
 /** One span as received over OTLP/HTTP JSON, attributes decoded to plain JS values. */
 export interface ReceivedSpan {
@@ -49,7 +51,8 @@ function decodeAttributes(list: { key: string; value: OtlpValue }[] | undefined)
 }
 
 /**
- * A real OTLP/HTTP JSON receiver on 127.0.0.1 (random port). `status` decides the answer
+ * A real OTLP/HTTP receiver on 127.0.0.1 (random port), JSON or protobuf (decoded with the
+ * local server's decoder into the JSON shape), gzip or not. `status` decides the answer
  * (200 by default) so tests can simulate a failing collector.
  */
 export class OtlpReceiver {
@@ -64,12 +67,19 @@ export class OtlpReceiver {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          /* keep text */
+        let raw = Buffer.concat(chunks);
+        if (String(req.headers["content-encoding"] ?? "").includes("gzip")) raw = gunzipSync(raw);
+        let body: unknown;
+        if (String(req.headers["content-type"] ?? "").includes("application/x-protobuf")) {
+          body = decodeOtlpTraceProtobuf(raw);
+        } else {
+          const text = raw.toString("utf8");
+          body = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            /* keep text */
+          }
         }
         this.requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body });
         if (this.status === 200) this.collect(body);
