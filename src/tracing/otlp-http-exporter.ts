@@ -171,7 +171,14 @@ export class OtlpHttpExporter implements SpanExporter {
       unavailable: false,
       tooLargeBudget: 2 * Math.ceil(Math.log2(spans.length + 1)) + 2,
     };
-    for (const group of splitBySize(spans, maxBytes)) await this.exportGroup(group, maxBytes, state);
+    let groups: ReadableSpan[][];
+    try {
+      groups = splitBySize(spans, maxBytes);
+    } catch {
+      // A span whose fields cannot be read: one group, the serializer step isolates it.
+      groups = [spans];
+    }
+    for (const group of groups) await this.exportGroup(group, maxBytes, state);
     if (state.retryable.length === 0 && state.rejected.length === 0) return { code: ExportResultCode.SUCCESS };
     const failed = state.retryable.length + state.rejected.length;
     const message = `${failed} of ${spans.length} spans not delivered: ${state.firstError ?? "unknown error"}`;

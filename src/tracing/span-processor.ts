@@ -465,7 +465,12 @@ export class LangfuseSpanProcessor implements SpanProcessor {
       return;
     }
     logger.warnOnce("span-export-retrying", `span export failed, will retry (${retryable.length} spans kept): ${detail}`);
-    this.held.push({ spans: retryable, attempts, firstFailedAt, notBefore: now + retryDelayMs(this.retryPolicy, attempts - 1, retryAfterMs), lastError: detail });
+    // Kept in order of first failure (a batch sent again keeps its place), so the queue bound
+    // evicts the oldest spans first.
+    const entry: HeldBatch = { spans: retryable, attempts, firstFailedAt, notBefore: now + retryDelayMs(this.retryPolicy, attempts - 1, retryAfterMs), lastError: detail };
+    let at = this.held.length;
+    while (at > 0 && this.held[at - 1].firstFailedAt > firstFailedAt) at--;
+    this.held.splice(at, 0, entry);
     this.heldSpans += retryable.length;
     while (this.queue.length + this.heldSpans + this.inFlightSpans > this.config.maxQueueSize && this.evictOldestHeld());
   }
