@@ -91,6 +91,26 @@ describe("resolveConfig", () => {
     }
   });
 
+  it("export encoding: protobuf by default, json by option or LANGFUSE_EXPORT_ENCODING, anything else rejected by name", () => {
+    expect(resolveConfig({}, {}).exportEncoding).toBe("protobuf");
+    expect(resolveConfig({ exportEncoding: "json" }, {}).exportEncoding).toBe("json");
+    expect(resolveConfig({}, { LANGFUSE_EXPORT_ENCODING: "JSON" }).exportEncoding).toBe("json");
+    expect(resolveConfig({ exportEncoding: "protobuf" }, { LANGFUSE_EXPORT_ENCODING: "json" }).exportEncoding).toBe("protobuf");
+    for (const [options, env, path] of [
+      [{ exportEncoding: "xml" as never }, {}, "options.exportEncoding"],
+      [{}, { LANGFUSE_EXPORT_ENCODING: "grpc" }, "LANGFUSE_EXPORT_ENCODING"],
+    ] as const) {
+      let error: unknown;
+      try {
+        resolveConfig(options, env);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(LangfuseValidationError);
+      expect((error as LangfuseValidationError).issues).toEqual([{ path, message: 'must be "protobuf" or "json"' }]);
+    }
+  });
+
   it("only the literal 'false' disables tracing", () => {
     expect(resolveConfig({}, { LANGFUSE_TRACING_ENABLED: "0" }).tracingEnabled).toBe(true);
     expect(resolveConfig({}, { LANGFUSE_TRACING_ENABLED: "false" }).tracingEnabled).toBe(false);
