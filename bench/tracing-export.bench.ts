@@ -88,7 +88,10 @@ async function child(variant: Variant, mode: Mode, url: string): Promise<Result>
     const { AsyncLocalStorageContextManager } = require("@opentelemetry/context-async-hooks");
     const { OTLPTraceExporter } = require("@opentelemetry/exporter-trace-otlp-http");
     const api = require("@opentelemetry/api");
-    const processor = new BatchSpanProcessor(new OTLPTraceExporter({ url: `${url}/api/public/otel/v1/traces` }));
+    // Outside the burst, the exporter may have as many requests in flight as it needs (its
+    // default limit of 30 fails exports on a busy machine; nothing may be lost here).
+    const exporter = new OTLPTraceExporter({ url: `${url}/api/public/otel/v1/traces`, ...(burst ? {} : { concurrencyLimit: 100_000 }) });
+    const processor = new BatchSpanProcessor(exporter);
     const provider = new BasicTracerProvider({ spanProcessors: [processor] });
     api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     api.trace.setGlobalTracerProvider(provider);
@@ -152,7 +155,21 @@ async function child(variant: Variant, mode: Mode, url: string): Promise<Result>
     const { NodeTracerProvider } = require("@opentelemetry/sdk-trace-node");
     const { LangfuseSpanProcessor } = require("@langfuse/otel");
     const { observe } = require("@langfuse/tracing");
-    const processor = new LangfuseSpanProcessor({ ...KEYS, baseUrl: url });
+    // Outside the burst: the official processor's own exporter (same URL and headers), with
+    // the concurrency limit raised so that no export fails; the burst uses its defaults.
+    const { OTLPTraceExporter } = require("@opentelemetry/exporter-trace-otlp-http");
+    const exporter = burst
+      ? undefined
+      : new OTLPTraceExporter({
+          url: `${url}/api/public/otel/v1/traces`,
+          headers: {
+            Authorization: `Basic ${Buffer.from(`${KEYS.publicKey}:${KEYS.secretKey}`).toString("base64")}`,
+            "x-langfuse-sdk-name": "javascript",
+            "x-langfuse-public-key": KEYS.publicKey,
+          },
+          concurrencyLimit: 100_000,
+        });
+    const processor = new LangfuseSpanProcessor({ ...KEYS, baseUrl: url, exporter });
     new NodeTracerProvider({ spanProcessors: [processor] }).register();
     call = mode !== "async" ? observe(syncFn, { name: "fn" }) : observe(asyncFn, { name: "fn" });
     flush = () => processor.forceFlush();
