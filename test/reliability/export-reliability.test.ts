@@ -98,6 +98,23 @@ describe("one bad span is repaired or dropped alone", () => {
     expect(countObservations(dbPath, "garbage-start")).toBe(1);
   });
 
+  it("embedded mode: the same bad spans are repaired before the store sees them; all 500 stored", async () => {
+    const dbPath = join(dir, "embedded.db");
+    const lf = new Langfuse({ localDbPath: dbPath, flushAt: 500, flushInterval: 60 });
+    try {
+      const good = observe((i: number) => i, { name: "good" });
+      const badName = observe((i: number) => i, () => ({ name: { not: "a string" } as unknown as string }));
+      for (let i = 0; i < 498; i++) good(i);
+      badName(1);
+      lf.startObservation({ name: "garbage-start", startTime: new Date("garbage") }).end();
+      const report = await lf.spanProcessor.flushWithReport(20_000);
+      expect(report).toMatchObject({ delivered: 500, dropped: 0, failed: 0, pending: 0 });
+    } finally {
+      await lf.shutdown();
+    }
+    expect(countObservations(dbPath)).toBe(500);
+  });
+
   it("a span with neither a valid start nor end time is dropped alone and counted", async () => {
     const exported: ReadableSpan[] = [];
     const exporter = {
