@@ -3,6 +3,8 @@ export type { IngestSpan, IngestScope, IngestAttributes, IngestAttributeValue } 
 export { fromReadableSpan } from "./from-readable-span";
 export { fromOtlpRequest } from "./from-otlp";
 export { ingestSpans, type IngestResult } from "./ingest-spans";
-export { mapSpan, resolveObservationType, type MappedSpan, type ObservationRecord, type TraceUpdate } from "./mapping";
+export { mapSpan } from "./mapping/map-span";
+export { resolveObservationType } from "./mapping/observation-type";
+export type { MappedSpan, ObservationRecord, TraceUpdate } from "./mapping/records";
 export { computeCost, findModel } from "./prices";
 export { OtlpValidationError } from "./errors";
