@@ -4,7 +4,7 @@ import { dirname, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { SynchronousLevel } from "../config/local-db";
 import { LangfuseError } from "../errors";
-import { logger } from "../tracing/logger";
+import { logger } from "../logger";
 import { MIGRATIONS } from "./schema";
 
 export interface LocalStoreOptions {
