@@ -190,7 +190,7 @@ async function traceItem<I extends ExperimentItem, O>(
     });
   } catch (error) {
     // The tracing layer itself failed: still report the item, never lose it.
-    result.error ??= message(error);
+    result.error ??= errorMessage(error);
   }
   return span;
 }
@@ -218,7 +218,7 @@ async function linkToDatasetRun(host: EvalsHost, ctx: RunContext, datasetItemId:
     return runItem.datasetRunId;
   } catch (error) {
     // The item still runs; only its link to the dataset run is missing.
-    logger.error(`Linking dataset item ${datasetItemId} to run "${ctx.runName}" failed: ${message(error)}`);
+    logger.error(`Linking dataset item ${datasetItemId} to run "${ctx.runName}" failed: ${errorMessage(error)}`);
     return undefined;
   }
 }
@@ -287,7 +287,7 @@ async function runTask<I extends ExperimentItem, O>(
     result.output = output;
     root.update({ input: item.input, output, metadata });
   } catch (error) {
-    result.error = message(error);
+    result.error = errorMessage(error);
     root.update({ input: item?.input, output: `Error: ${result.error}`, metadata, level: "ERROR", statusMessage: result.error });
     root.otelSpan.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
   }
@@ -311,8 +311,8 @@ async function runEvaluators<A>(
         const raw = await evaluator(args());
         return { evaluations: normalizeEvaluations(raw) };
       } catch (error) {
-        logger.error(failure(evaluatorName, message(error)));
-        return { error: { evaluator: evaluatorName, message: message(error) } };
+        logger.error(failure(evaluatorName, errorMessage(error)));
+        return { error: { evaluator: evaluatorName, message: errorMessage(error) } };
       }
     }),
   );
@@ -364,10 +364,6 @@ function nameOf(fn: unknown, fallback: string): string {
   const named = fn as { evaluatorName?: unknown; name?: unknown };
   if (typeof named?.evaluatorName === "string" && named.evaluatorName) return named.evaluatorName;
   return typeof named?.name === "string" && named.name ? named.name : fallback;
-}
-
-function message(error: unknown): string {
-  return errorMessage(error);
 }
 
 function validateOptions<I extends ExperimentItem, O>(options: ExperimentOptions<I, O>): void {
