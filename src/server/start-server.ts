@@ -1,7 +1,8 @@
 import type { AddressInfo } from "node:net";
 import { DEFAULT_LOCAL_DB_PATH, isSynchronousLevel, normalizeSynchronousLevel, type SynchronousLevel } from "../config/local-db";
 import { LangfuseError } from "../errors";
-import { LocalApi, openLocalStore, type LocalStore } from "../local";
+import { LocalApi } from "../local/local-api";
+import { openLocalStore, type LocalStore } from "../local/store";
 import { fromOtlpRequest } from "../local/ingest/from-otlp";
 import { ingestSpans } from "../local/ingest/ingest-spans";
 import { createServer } from "./create-server";
