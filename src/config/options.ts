@@ -1,5 +1,6 @@
 import type { TracerProvider } from "@opentelemetry/api";
 import type { MaskFunction, ShouldExportSpan } from "./types";
+import type { SynchronousLevel } from "./local-db";
 
 /**
  * Options of `new Langfuse(options)`. Every field is optional: unset fields fall back to the
@@ -44,7 +45,7 @@ export interface LangfuseOptions {
    * LANGFUSE_LOCAL_DB_SYNCHRONOUS: "NORMAL" (default) or "FULL". FULL also fsyncs every commit
    * of the embedded store, so acknowledged writes survive power loss too (slower ingestion).
    */
-  localDbSynchronous?: "NORMAL" | "FULL";
+  localDbSynchronous?: SynchronousLevel;
   /**
    * LANGFUSE_EXPORT_ENCODING: body encoding of the OTLP span export in HTTP mode, "protobuf"
    * (default, what the Langfuse server and the Python SDK use; about half the bytes and CPU)

@@ -3,8 +3,9 @@ import type { LangfuseApi } from "../api/langfuse-api";
 import type { IngestionEvent } from "../api/types";
 import { LangfuseApiError } from "../api/errors";
 import { isRetryableStatus, retryDelayMs, sleep } from "../api/http/retry-policy";
-import type { Flushable, FlushReport } from "../client/flushable";
-import { logger } from "../tracing/logger";
+import type { Flushable, FlushReport } from "../flushable";
+import { logger } from "../logger";
+import { errorMessage } from "../errors";
 
 /** Where the scores module reports what went wrong. Never receives secrets. */
 export interface ScoreLogger {
@@ -299,5 +300,5 @@ function eventBytes(event: IngestionEvent): number {
 
 function describe(error: unknown): string {
   if (error instanceof LangfuseApiError) return `${error.status} ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

@@ -68,7 +68,6 @@ let serializers: { json: Serializer; protobuf: Serializer } | undefined;
  */
 function serializerFor(encoding: OtlpEncoding): Serializer {
   if (!serializers) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const t = require("@opentelemetry/otlp-transformer") as {
       JsonTraceSerializer: typeof JsonTraceSerializer;
       ProtobufTraceSerializer: typeof ProtobufTraceSerializer;
