@@ -26,7 +26,10 @@ export interface OtlpHttpExporterOptions {
   encoding?: OtlpEncoding;
   /** Default "auto". */
   compression?: OtlpCompression;
-  /** Retries after the first attempt (network errors, 408, 429, 5xx). Default 3. */
+  /**
+   * Retries after the first attempt (network errors, 408, 429, 5xx; not a request that timed
+   * out, which the server may still be processing). Default 3.
+   */
   maxRetries?: number;
   /** First backoff; doubles per retry, with jitter, capped at 30 s. Default 500 ms. */
   initialBackoffMillis?: number;
@@ -89,6 +92,8 @@ class HttpStatusError extends Error {
     super(message);
   }
 }
+
+class RequestTimeoutError extends Error {}
 
 function isLoopback(hostname: string): boolean {
   return hostname === "localhost" || hostname === "[::1]" || hostname === "::1" || hostname.startsWith("127.");
@@ -276,7 +281,10 @@ export class OtlpHttpExporter implements SpanExporter {
         return;
       } catch (err) {
         const status = err instanceof HttpStatusError ? err.status : 0;
-        if (!isRetryableStatus(status) || attempt >= maxRetries || this.stopped) throw err;
+        // A request that timed out may still be processed by a slow server: sending it again at
+        // once doubles its load (and the spans arrive twice). It is left to the caller, whose
+        // backoff is longer (the span processor keeps the batch).
+        if (!isRetryableStatus(status) || attempt >= maxRetries || this.stopped || err instanceof RequestTimeoutError) throw err;
         await sleep(retryDelayMs(policy, attempt, err instanceof HttpStatusError ? err.retryAfterMillis : undefined));
       }
     }
@@ -300,8 +308,8 @@ export class OtlpHttpExporter implements SpanExporter {
         });
         res.on("error", reject);
       });
-      req.setTimeout(this.options.timeoutMillis, () => req.destroy(new Error(`timed out after ${this.options.timeoutMillis} ms`)));
-      req.on("error", (err) => reject(new Error(`request to ${this.options.url} failed: ${err.message}`)));
+      req.setTimeout(this.options.timeoutMillis, () => req.destroy(new RequestTimeoutError(`request to ${this.options.url} timed out after ${this.options.timeoutMillis} ms`)));
+      req.on("error", (err) => reject(err instanceof RequestTimeoutError ? err : new Error(`request to ${this.options.url} failed: ${err.message}`)));
       req.end(body);
     });
   }

@@ -156,6 +156,12 @@ export class LangfuseSpanProcessor implements SpanProcessor {
   private active = 0;
   private inFlightSpans = 0;
   private readonly concurrency: number;
+  /**
+   * Exports allowed at once right now: back to 1 after a failure that may pass (an endpoint
+   * that is down or overloaded gets one probe at a time, not `concurrency` timeouts), up by
+   * one per success until `concurrency`.
+   */
+  private allowed = 1;
   private readonly retryPolicy: RetryPolicy;
   private readonly retryMaxAgeMs: number;
   /** Callbacks waiting for the next change (an export settled, a retry came due). */
@@ -210,6 +216,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
     this.environment = this.config.environment;
     this.release = this.config.release;
     this.concurrency = Math.max(1, Math.floor(params.exportConcurrency ?? DEFAULT_EXPORT_CONCURRENCY));
+    this.allowed = this.concurrency;
     this.retryPolicy = {
       maxRetries: Number.MAX_SAFE_INTEGER,
       baseDelayMs: params.exportRetry?.baseDelayMs ?? 500,
@@ -342,7 +349,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
     if (this.closed) return;
     const now = Date.now();
     // Bounded: each round starts one export, and at most `concurrency` run.
-    for (let round = 0; round < 10_000 && this.active < this.concurrency; round++) {
+    for (let round = 0; round < 10_000 && this.active < this.allowed; round++) {
       const due = this.takeDueHeld(now);
       if (due) {
         this.startExport(due.spans, due);
@@ -444,6 +451,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
   private settle(spans: ReadableSpan[], result: ExportResult, previous: HeldBatch | undefined): void {
     if (result.code === ExportResultCode.SUCCESS) {
       this.delivered += spans.length;
+      if (this.allowed < this.concurrency) this.allowed++;
       logger.debug(`exported ${spans.length} spans`);
       return;
     }
@@ -466,6 +474,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
       logger.warnOnce("span-export-rejected", `span export failed (${rejected.length} spans rejected): ${detail}`);
     }
     if (retryable.length === 0) return;
+    this.allowed = 1;
     const now = Date.now();
     const firstFailedAt = previous?.firstFailedAt ?? now;
     const attempts = (previous?.attempts ?? 0) + 1;
