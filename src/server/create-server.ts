@@ -3,9 +3,11 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { Transform, type Readable } from "node:stream";
 import { createGunzip, createInflate } from "node:zlib";
 import type { LangfuseApi } from "../api/langfuse-api";
+import { MAX_JSON_DEPTH, stringifyBounded } from "../bounded-json";
 import { LangfuseError } from "../errors";
 import { checkAuthorization, type ServerAuth } from "./auth";
 import { HttpError, toErrorReply } from "./http-errors";
+import { parseJsonBody } from "./json-body";
 import { routeConfig } from "./route-definition";
 import type { OtlpJsonRequest } from "./otlp-protobuf";
 import { registerApiRoutes } from "./routes/api-routes";
@@ -104,12 +106,28 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   });
   app.setValidatorCompiler(validatorCompiler());
 
-  app.addHook("onRequest", async (request, reply) => {
-    const origin = request.headers.origin;
-    if (origin) {
-      reply.header("access-control-allow-origin", origin);
-      reply.header("vary", "Origin");
+  // Request bodies: depth-bounded (a 400 instead of a value that could never be written out
+  // again) and with lone surrogates made U+FFFD, before any route sees them.
+  const defaultJsonParser = app.getDefaultJsonParser("error", "ignore");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    try {
+      parseJsonBody(body as string, (text, cb) => defaultJsonParser(request, text, cb), done);
+    } catch (err) {
+      done(err as Error, undefined);
     }
+  });
+  // Replies: whatever a handler returns is written out; a value too deep for JSON.stringify is
+  // cut at MAX_JSON_DEPTH with a visible marker instead of turning into a 500.
+  app.setReplySerializer((payload) => stringifyBounded(payload, MAX_JSON_DEPTH) ?? "null");
+
+  app.addHook("onRequest", async (request, reply) => {
+    // Public API routes may be called from any page (a browser SDK) but never with the user's
+    // credentials: a fixed `*` (browsers then refuse to send cookies or cached Basic auth),
+    // never the caller's Origin reflected back. Other paths (media bytes, the trace page) get
+    // no CORS header at all, so another site's script cannot read them.
+    if (request.headers.origin && request.url.startsWith("/api/public/")) reply.header("access-control-allow-origin", "*");
+    reply.header("x-content-type-options", "nosniff");
     const { auth: mode } = routeConfig(request);
     const header = request.headers.authorization;
     checkAuthorization(Array.isArray(header) ? header[0] : header, auth, mode);

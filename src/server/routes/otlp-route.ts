@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { OtlpIngest } from "../create-server";
 import { HttpError } from "../http-errors";
+import { parseJsonText } from "../json-body";
 import { decodeOtlpTraceProtobuf, encodeOtlpTraceResponse, type OtlpJsonRequest } from "../otlp-protobuf";
 import { definePath } from "../route-definition";
 
@@ -52,8 +53,9 @@ async function handleExport(request: FastifyRequest, reply: FastifyReply, ctx: O
     }
   } else {
     try {
-      decoded = body.length === 0 ? {} : (JSON.parse(body.toString("utf8")) as OtlpJsonRequest);
-    } catch {
+      decoded = body.length === 0 ? {} : (parseJsonText(body.toString("utf8"), otelError) as OtlpJsonRequest);
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
       throw otelError("Failed to parse OTel JSON Trace");
     }
     if (typeof decoded !== "object" || decoded === null || Array.isArray(decoded)) throw otelError("Failed to parse OTel JSON Trace");
