@@ -8,6 +8,7 @@ import { LangfuseError } from "../errors";
 import { checkAuthorization, type ServerAuth } from "./auth";
 import { HttpError, toErrorReply } from "./http-errors";
 import { parseJsonBody } from "./json-body";
+import type { MediaUrlSigner } from "./media-url-signer";
 import { routeConfig } from "./route-definition";
 import type { OtlpJsonRequest } from "./otlp-protobuf";
 import { registerApiRoutes } from "./routes/api-routes";
@@ -33,6 +34,8 @@ export interface CreateServerOptions {
   otlpBodyLimit?: number;
   /** Serves the upload/download URLs that `POST /media` hands out (local mode has no S3). */
   mediaBytes?: MediaBytesStore;
+  /** Signs and checks those URLs; required with `mediaBytes` so the same signer makes the URLs. */
+  mediaUrlSigner?: MediaUrlSigner;
   /** Largest media upload in bytes (default 64 MB). */
   mediaBodyLimit?: number;
   /** Reported by /api/public/health. */
@@ -164,6 +167,10 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   registerApiRoutes(app, { api: options.api, version: options.version ?? "0.0.0" });
   app.register(async (child) => registerOtlpRoute(child, { ingest: options.ingest, bodyLimit: otlpBodyLimit }));
   const mediaBytes = options.mediaBytes;
-  if (mediaBytes) app.register(async (child) => registerMediaBytesRoute(child, mediaBytes, options.mediaBodyLimit ?? DEFAULT_MEDIA_BODY_LIMIT));
+  if (mediaBytes) {
+    const signer = options.mediaUrlSigner;
+    if (!signer) throw new LangfuseError("CONFIG", "createServer needs mediaUrlSigner with mediaBytes (the URLs handed out must be signed by it)");
+    app.register(async (child) => registerMediaBytesRoute(child, { store: mediaBytes, bodyLimit: options.mediaBodyLimit ?? DEFAULT_MEDIA_BODY_LIMIT, auth, signer }));
+  }
   return app;
 }

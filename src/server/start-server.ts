@@ -4,6 +4,7 @@ import { LocalApi, openLocalStore, type LocalStore } from "../local";
 import { fromOtlpRequest, ingestSpans } from "../local/ingest";
 import { createServer, type OtlpIngestResult } from "./create-server";
 import { HttpError } from "./http-errors";
+import { MediaUrlSigner } from "./media-url-signer";
 import { MEDIA_BYTES_PATH } from "./routes/media-bytes-route";
 import { resolveServerKeys, type ServerKeys } from "./server-keys";
 import { SERVER_VERSION } from "./version";
@@ -83,10 +84,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const store: LocalStore = openLocalStore(dbPath, { synchronous });
   // Media URLs point back at this server; the address is known only after listen().
   let baseUrl = "";
+  // Like presigned bucket URLs: each works for one method on one id, for a limited time.
+  const mediaUrlSigner = new MediaUrlSigner();
+  const mediaPath = (id: string) => `${baseUrl}${MEDIA_BYTES_PATH}/${encodeURIComponent(id)}`;
   const api = new LocalApi(store, {
     mediaUrls: {
-      upload: (id) => `${baseUrl}${MEDIA_BYTES_PATH}/${encodeURIComponent(id)}`,
-      download: (id) => `${baseUrl}${MEDIA_BYTES_PATH}/${encodeURIComponent(id)}`,
+      upload: (id) => mediaUrlSigner.sign(mediaPath(id), "PUT", id),
+      download: (id) => mediaUrlSigner.sign(mediaPath(id), "GET", id),
     },
   });
   const ingest = (request: unknown): OtlpIngestResult | void => {
@@ -108,6 +112,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     otlpBodyLimit: options.otlpBodyLimit,
     version: SERVER_VERSION,
     mediaBytes: api,
+    mediaUrlSigner,
   });
 
   try {
