@@ -18,6 +18,7 @@ import { LangfuseValidationError, type ValidationIssue } from "../errors";
 import type { LangfuseOptions } from "./options";
 import type { ResolvedConfig } from "./types";
 import { SDK_NAME, SDK_VERSION } from "./sdk-info";
+import { hideSecrets } from "./hide-secrets";
 
 export const DEFAULT_BASE_URL = "https://cloud.langfuse.com";
 export const DEFAULT_LOCAL_DB_PATH = ".langfuse/langfuse.db";
@@ -197,7 +198,7 @@ export function resolveConfig(options: LangfuseOptions = {}, env: Env = process.
   }
   if (issues.length) throw new LangfuseValidationError("Invalid Langfuse configuration", issues);
 
-  return {
+  return hideSecrets({
     mode: publicKey && secretKey ? "http" : "local",
     publicKey,
     secretKey,
@@ -222,5 +223,5 @@ export function resolveConfig(options: LangfuseOptions = {}, env: Env = process.
     mask: options.mask,
     tracerProvider: options.tracerProvider,
     shouldExportSpan: options.shouldExportSpan,
-  };
+  });
 }

@@ -6,4 +6,5 @@ export type { StartServerOptions, RunningServer } from "./start-server";
 export { resolveServerKeys, keysFileFor, KEYS_FILE_NAME } from "./server-keys";
 export type { ServerKeys } from "./server-keys";
 export type { ServerAuth } from "./auth";
+export { MediaUrlSigner, MEDIA_URL_TTL_MS } from "./media-url-signer";
 export type { OtlpJsonRequest } from "./otlp-protobuf";

@@ -37,6 +37,10 @@ export interface RunningServer {
   /** Where the keys came from; "generated" on the first start of a new database directory. */
   keySource: ServerKeys["source"];
   keysFile: string | undefined;
+  /** Permission bits of the keys file (e.g. 0o600), when there is one. */
+  keysFileMode?: number;
+  /** Set when the keys file is readable by other users (it is left as is). */
+  keysWarning?: string;
   dbPath: string;
   /**
    * Stops accepting connections, lets in-flight requests finish (each commits before it is
@@ -137,6 +141,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     secretKey: keys.secretKey,
     keySource: keys.source,
     keysFile: keys.file,
+    ...(keys.fileMode !== undefined ? { keysFileMode: keys.fileMode } : {}),
+    ...(keys.warning ? { keysWarning: keys.warning } : {}),
     dbPath: store.path,
     close: () => {
       closing ??= (async () => {
