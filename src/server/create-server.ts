@@ -40,9 +40,29 @@ export interface CreateServerOptions {
   mediaBodyLimit?: number;
   /** Reported by /api/public/health. */
   version?: string;
+  /** Timeouts that free sockets held by slow or silent clients (defaults: SERVER_TIMEOUTS). */
+  timeouts?: Partial<ServerTimeouts>;
   /** Called for unexpected (5xx) errors; defaults to one line on stderr. Never receives headers. */
   onInternalError?: (err: unknown, route: string) => void;
 }
+
+export interface ServerTimeouts {
+  /** Until the request line and headers are in (Node's headersTimeout); then 408 and close. */
+  headersMs: number;
+  /** Until the whole request, body included, is in (Node's requestTimeout). */
+  requestMs: number;
+  /** A socket with no traffic at all for this long is closed (also while a body trickles). */
+  idleMs: number;
+  /** A kept-alive socket between requests. */
+  keepAliveMs: number;
+}
+
+/**
+ * The server binds 127.0.0.1 and serves one machine, so these can be short: a 32 MB body on
+ * loopback takes well under a second. Node's defaults (60 s headers, 300 s request, no idle
+ * timeout, checked every 30 s) let 3,000 slow sockets hold the server for ~47 s.
+ */
+export const SERVER_TIMEOUTS: ServerTimeouts = { headersMs: 10_000, requestMs: 60_000, idleMs: 30_000, keepAliveMs: 5_000 };
 
 export const DEFAULT_BODY_LIMIT = 4.5 * 1024 * 1024;
 export const DEFAULT_OTLP_BODY_LIMIT = 32 * 1024 * 1024;
@@ -98,9 +118,16 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     options.onInternalError ??
     ((err: unknown, route: string) => process.stderr.write(`[langfuse-decorators serve] internal error on ${route}: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`));
 
+  const timeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
     logger: false,
     bodyLimit,
+    connectionTimeout: timeouts.idleMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    requestTimeout: timeouts.requestMs,
+    // Node checks the header and request deadlines on this period (default 30 s): check often
+    // enough that a deadline is kept to within a second or so.
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.min(1000, timeouts.headersMs) },
     // Folder names arrive percent-encoded and may be long (255 chars → up to 765 encoded).
     routerOptions: { maxParamLength: 4096, ignoreTrailingSlash: true },
     // Close idle keep-alive sockets on close(); in-flight requests still finish.

@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import { LangfuseError } from "../errors";
 import { LocalApi, openLocalStore, type LocalStore } from "../local";
 import { fromOtlpRequest, ingestSpans } from "../local/ingest";
-import { createServer, type OtlpIngestResult } from "./create-server";
+import { createServer, type OtlpIngestResult, type ServerTimeouts } from "./create-server";
 import { HttpError } from "./http-errors";
 import { MediaUrlSigner } from "./media-url-signer";
 import { MEDIA_BYTES_PATH } from "./routes/media-bytes-route";
@@ -23,6 +23,8 @@ export interface StartServerOptions {
   /** Largest API body in bytes (default 4.5 MB) and largest OTLP body (default 32 MB). */
   bodyLimit?: number;
   otlpBodyLimit?: number;
+  /** Header, request, idle and keep-alive timeouts (default SERVER_TIMEOUTS). */
+  timeouts?: Partial<ServerTimeouts>;
   /** Environment to read keys and defaults from (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
@@ -117,6 +119,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     version: SERVER_VERSION,
     mediaBytes: api,
     mediaUrlSigner,
+    timeouts: options.timeouts,
   });
 
   try {
