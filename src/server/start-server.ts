@@ -4,6 +4,7 @@ import { LocalApi, openLocalStore, type LocalStore } from "../local";
 import { fromOtlpRequest, ingestSpans } from "../local/ingest";
 import { createServer, type OtlpIngestResult, type ServerTimeouts } from "./create-server";
 import { HttpError } from "./http-errors";
+import { idleMemoryRelease } from "./idle-memory";
 import { MediaUrlSigner } from "./media-url-signer";
 import { MEDIA_BYTES_PATH } from "./routes/media-bytes-route";
 import { resolveServerKeys, type ServerKeys } from "./server-keys";
@@ -53,6 +54,9 @@ export interface RunningServer {
 
 export const DEFAULT_DB_PATH = ".langfuse/langfuse.db";
 
+/** Quiet time after an OTLP request before its memory and the store's page cache are released. */
+const MEMORY_RELEASE_IDLE_MS = 2000;
+
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.LANGFUSE_LOCAL_DB?.trim();
   return fromEnv ? fromEnv : DEFAULT_DB_PATH;
@@ -99,6 +103,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       download: (id) => mediaUrlSigner.sign(mediaPath(id), "GET", id),
     },
   });
+  // Bulk ingestion fills SQLite's page cache (up to 64 MB, see openLocalStore) and leaves the
+  // garbage of large requests; once traffic stops for a moment, hand that memory back.
+  const idleMemory = idleMemoryRelease(() => {
+    if (!store.closed) store.db.pragma("shrink_memory");
+  }, MEMORY_RELEASE_IDLE_MS);
   const ingest = (request: unknown): OtlpIngestResult | void => {
     let spans: ReturnType<typeof fromOtlpRequest>;
     try {
@@ -108,6 +117,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       throw new HttpError(400, { error: err instanceof Error ? err.message : "Invalid OTLP trace export" });
     }
     ingestSpans(store, spans);
+    idleMemory.touch();
   };
 
   const app = createServer({
@@ -149,6 +159,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     dbPath: store.path,
     close: () => {
       closing ??= (async () => {
+        idleMemory.cancel();
         try {
           await app.close();
         } finally {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { OtlpIngest } from "../create-server";
+import { OneAtATime, readBody } from "../body-reader";
 import { HttpError } from "../http-errors";
 import { parseJsonText } from "../json-body";
 import { decodeOtlpTraceProtobuf, encodeOtlpTraceResponse, type OtlpJsonRequest } from "../otlp-protobuf";
@@ -12,6 +13,17 @@ export interface OtlpRouteContext {
 
 const otelError = (message: string) => new HttpError(400, { error: message });
 
+/** Bodies above this (or of unknown size: compressed, chunked) are handled one at a time. */
+const LARGE_BODY_BYTES = 1024 * 1024;
+
+/** The body size the client declared, when it is the size of what we read (no content-encoding). */
+function declaredLength(request: FastifyRequest): number | undefined {
+  const encoding = String(request.headers["content-encoding"] ?? "").trim().toLowerCase();
+  if (encoding && encoding !== "identity") return undefined;
+  const raw = request.headers["content-length"];
+  return typeof raw === "string" && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;
+}
+
 /** Highest `x-langfuse-ingestion-version` the real server accepts (reference §6). */
 const MAX_INGESTION_VERSION = 4;
 
@@ -21,8 +33,19 @@ const MAX_INGESTION_VERSION = 4;
  * Data is committed to the store before the reply is sent: a 200 means the spans are stored.
  */
 export function registerOtlpRoute(app: FastifyInstance, ctx: OtlpRouteContext): void {
+  const largeBodies = new OneAtATime();
+  app.addHook("preParsing", async (request, reply, payload) => {
+    const declared = declaredLength(request);
+    if (declared === undefined || declared > LARGE_BODY_BYTES) await largeBodies.acquire(reply.raw);
+    return payload;
+  });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: ctx.bodyLimit }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser("*", (request, payload, done) => {
+    readBody(payload, ctx.bodyLimit, declaredLength(request)).then(
+      (body) => done(null, body),
+      (err: Error) => done(err, undefined),
+    );
+  });
 
   definePath(app, "/api/public/otel/v1/traces", {
     POST: { auth: "project", errorStyle: "otel", bodyLimit: ctx.bodyLimit, handler: (req, reply) => handleExport(req, reply, ctx) },
