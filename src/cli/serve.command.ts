@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
 import { LangfuseError } from "../errors";
-import { defaultDbPath, startServer, type RunningServer } from "../server";
+import { defaultDbPath, startServer, type RunningServer } from "../server/start-server";
 import { formatMode } from "../server/server-keys";
-import type { CliCommand } from "./main";
+import type { CliCommand } from "./command";
 
 const HELP = `Usage: langfuse-decorators serve [--port 3000] [--host 127.0.0.1] [--db path] [--show-keys]
 

@@ -1,5 +1,6 @@
 import { DEPTH_MARKER, MAX_JSON_DEPTH, wellFormed } from "../bounded-json";
 import { TRUNCATION_MARKER } from "./constants";
+import { errorMessage } from "../errors";
 
 /**
  * Turns any value into the wire string of an input/output/metadata attribute.
@@ -50,7 +51,7 @@ function stringify(value: unknown): string | undefined {
     if (value instanceof ArrayBuffer) return JSON.stringify(`<ArrayBuffer ${value.byteLength} bytes>`);
     return JSON.stringify(value, makeReplacer());
   } catch (err) {
-    return `<failed to serialize: ${err instanceof Error ? err.message : String(err)}>`;
+    return `<failed to serialize: ${errorMessage(err)}>`;
   }
 }
 

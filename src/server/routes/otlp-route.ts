@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { OtlpIngest } from "../create-server";
+import type { OtlpIngest } from "../otlp-ingest";
 import { OneAtATime, readBody } from "../body-reader";
 import { HttpError } from "../http-errors";
 import { parseJsonText } from "../json-body";
