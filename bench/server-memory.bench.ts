@@ -6,10 +6,10 @@
  * Measured under this harness (ts-node, 2 loaded cores): before the fix (286ed41) the server
  * went from 175 MB idle to 546 MB and stayed there (the garbage of the last requests is never
  * collected while nothing allocates; after a forced GC ~285-325 MB stayed, C heap fragmented by
- * keeping every 64 KB socket chunk of four bodies alive at once). Now 386 MB right after, 312 MB
- * from +5 s on: bodies are copied into one buffer as they arrive, large bodies are handled one
- * at a time, and 2 s after the last one the server releases SQLite's page cache and collects
- * the requests' garbage.
+ * keeping every 64 KB socket chunk of four bodies alive at once). Now 253 MB from +5 s on
+ * (666 MB right after): bodies are copied into one buffer as they arrive, large ones are decoded
+ * and ingested one at a time, and 2 s after the last one the server releases SQLite's page
+ * cache and collects the requests' garbage.
  *
  *   npm run bench server-memory
  */

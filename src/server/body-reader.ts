@@ -58,11 +58,11 @@ export function readBody(payload: Readable, limit: number, declaredLength: numbe
 }
 
 /**
- * Lets one large body at a time be read, decoded and handled; the others wait unread (their
- * bytes stay in the socket, where TCP flow control holds the sender). Ingestion is serial in the
- * store anyway, so this costs no throughput, and peak memory is one large request instead of
- * one per client. The permit is released when the response is finished or the connection
- * closes, whichever comes first, so an aborted request never holds it.
+ * Lets one large request at a time be decoded and handled (a 30 MB OTLP/JSON body becomes
+ * ~100 MB of objects); the others wait with their raw bytes. Ingestion is serial in the store
+ * anyway, so this costs no throughput, and peak memory is one decoded request instead of one
+ * per client. The permit is released when the response is finished or the connection closes,
+ * whichever comes first, so an aborted request never holds it.
  */
 export class OneAtATime {
   private busy = false;

@@ -6,9 +6,9 @@ import { startHarness } from "./server-harness";
 
 /**
  * Large request bodies: read by copying chunks into one buffer as they arrive (not kept as a
- * list of socket chunks), and handled one at a time, so parallel large posts do not multiply
- * peak memory. (Before: 4 parallel 30 MB OTLP posts left the server at 285-324 MB RSS for good;
- * bench/server-memory.bench.ts prints the figures.)
+ * list of socket chunks), and decoded and ingested one at a time. (Before: 4 parallel 31 MB
+ * OTLP posts left the server at 546 MB RSS for good; bench/server-memory.bench.ts prints the
+ * figures.)
  */
 
 function post(url: string, body: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {

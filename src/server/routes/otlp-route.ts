@@ -13,7 +13,7 @@ export interface OtlpRouteContext {
 
 const otelError = (message: string) => new HttpError(400, { error: message });
 
-/** Bodies above this (or of unknown size: compressed, chunked) are handled one at a time. */
+/** Bodies above this are decoded and ingested one at a time. */
 const LARGE_BODY_BYTES = 1024 * 1024;
 
 /** The body size the client declared, when it is the size of what we read (no content-encoding). */
@@ -34,10 +34,12 @@ const MAX_INGESTION_VERSION = 4;
  */
 export function registerOtlpRoute(app: FastifyInstance, ctx: OtlpRouteContext): void {
   const largeBodies = new OneAtATime();
-  app.addHook("preParsing", async (request, reply, payload) => {
-    const declared = declaredLength(request);
-    if (declared === undefined || declared > LARGE_BODY_BYTES) await largeBodies.acquire(reply.raw);
-    return payload;
+  // Bodies are read as they come (each into one buffer, see readBody); decoding them into
+  // objects and ingesting, where a large body's memory multiplies, happens one at a time.
+  // Waiting after the body is in keeps Node's request timeout about the client's sending only.
+  app.addHook("preHandler", async (request, reply) => {
+    const size = Buffer.isBuffer(request.body) ? request.body.length : 0;
+    if (size > LARGE_BODY_BYTES) await largeBodies.acquire(reply.raw);
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", (request, payload, done) => {
