@@ -6,6 +6,12 @@ import { localProjects } from "./api/projects";
 import { LocalPrompts } from "./api/prompts";
 import { localObservations, LocalReads, localSessions, localTraces } from "./api/reads";
 import { LocalScoreStore, localScores } from "./api/scores";
+import { localAnnotationQueues, localComments, LocalCommentsAndQueues } from "./api/comments-and-queues";
+import { LegacyIngestion } from "./api/legacy-ingestion";
+import { localMetrics } from "./api/metrics";
+import { LocalModelStore, localModels } from "./api/models";
+import { LocalReadsV4, localReadsV4 } from "./api/reads-v4";
+import { LocalScoreConfigStore, localScoreConfigs } from "./api/score-configs";
 import type { LocalStore } from "./store";
 import { SDK_VERSION } from "../config/sdk-info";
 
@@ -31,6 +37,13 @@ export class LocalApi implements LangfuseApi {
   readonly traces: LangfuseApi["traces"];
   readonly observations: LangfuseApi["observations"];
   readonly sessions: LangfuseApi["sessions"];
+  readonly scoresV3: LangfuseApi["scoresV3"];
+  readonly metrics: LangfuseApi["metrics"];
+  readonly models: LangfuseApi["models"];
+  readonly scoreConfigs: LangfuseApi["scoreConfigs"];
+  readonly comments: LangfuseApi["comments"];
+  readonly annotationQueues: LangfuseApi["annotationQueues"];
+  readonly experiments: LangfuseApi["experiments"];
   /** One project, "local" (see src/local/api/projects.ts). */
   readonly projects: LangfuseApi["projects"] = localProjects();
   private readonly mediaStore: LocalMediaStore;
@@ -44,15 +57,25 @@ export class LocalApi implements LangfuseApi {
     const reads = new LocalReads(store, scores);
     this.mediaStore = new LocalMediaStore(store, options.mediaUrls ?? LOCAL_MEDIA_URLS);
     this.prompts = new LocalPrompts(store);
-    this.datasets = localDatasets(datasets);
+    const v4 = localReadsV4(new LocalReadsV4(store));
+    this.datasets = { ...localDatasets(datasets), deleteRun: v4.deleteRun };
     this.datasetItems = localDatasetItems(datasets);
     this.datasetRunItems = localDatasetRunItems(datasets);
     this.scores = localScores(scores);
-    this.ingestion = { batch: async (events) => scores.batch(events) };
+    const legacy = new LegacyIngestion(store, scores);
+    this.ingestion = { batch: async (events) => legacy.batch(events) };
     this.media = localMedia(this.mediaStore);
-    this.traces = localTraces(reads);
-    this.observations = localObservations(reads);
+    this.traces = { ...localTraces(reads), delete: v4.deleteTrace, deleteMany: v4.deleteTraces };
+    this.observations = { ...localObservations(reads), listV2: v4.listV2 };
     this.sessions = localSessions(reads);
+    this.scoresV3 = v4.scoresV3;
+    this.experiments = v4.experiments;
+    this.metrics = localMetrics(store);
+    this.models = localModels(new LocalModelStore(store));
+    this.scoreConfigs = localScoreConfigs(new LocalScoreConfigStore(store));
+    const commentsAndQueues = new LocalCommentsAndQueues(store);
+    this.comments = localComments(commentsAndQueues);
+    this.annotationQueues = localAnnotationQueues(commentsAndQueues);
   }
 
   async health(): Promise<T.HealthResponse> {

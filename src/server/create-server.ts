@@ -10,6 +10,7 @@ import { routeConfig } from "./route-definition";
 import type { OtlpJsonRequest } from "./otlp-protobuf";
 import { registerApiRoutes } from "./routes/api-routes";
 import { registerMediaBytesRoute, type MediaBytesStore } from "./routes/media-bytes-route";
+import { registerOtlpMetricsRoute } from "./routes/otlp-metrics-route";
 import { registerOtlpRoute } from "./routes/otlp-route";
 import { TRACE_PAGE_PATH } from "./routes/trace-page-route";
 
@@ -145,6 +146,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
 
   registerApiRoutes(app, { api: options.api, version: options.version ?? "0.0.0" });
   app.register(async (child) => registerOtlpRoute(child, { ingest: options.ingest, bodyLimit: otlpBodyLimit }));
+  app.register(async (child) => registerOtlpMetricsRoute(child, otlpBodyLimit));
   const mediaBytes = options.mediaBytes;
   if (mediaBytes) app.register(async (child) => registerMediaBytesRoute(child, mediaBytes, options.mediaBodyLimit ?? DEFAULT_MEDIA_BODY_LIMIT));
   return app;

@@ -287,10 +287,10 @@ export class LocalReads {
   }
 }
 
-export function localTraces(r: LocalReads): LangfuseApi["traces"] {
+export function localTraces(r: LocalReads): Omit<LangfuseApi["traces"], "delete" | "deleteMany"> {
   return { get: async (id) => r.getTrace(id), list: async (q) => r.listTraces(q) };
 }
-export function localObservations(r: LocalReads): LangfuseApi["observations"] {
+export function localObservations(r: LocalReads): Omit<LangfuseApi["observations"], "listV2"> {
   return { get: async (id) => r.getObservation(id), list: async (q) => r.listObservations(q) };
 }
 export function localSessions(r: LocalReads): LangfuseApi["sessions"] {

@@ -4,9 +4,11 @@ import type * as T from "../../api/types";
 import { definePath } from "../route-definition";
 import { badRequest, invalidRequestData, HttpError } from "../http-errors";
 import * as S from "../request-schemas";
+import { registerApi4Routes } from "./api4-routes";
 import { registerObservationsV2Route } from "./observations-v2-route";
 import { registerTracePageRoute } from "./trace-page-route";
 import { bodyOf, datasetNameParam, nameParam, queryOf } from "./route-params";
+import { registerUnsupportedRoutes, unsupportedRoute } from "./unsupported-routes";
 
 const PAGE = ["page", "limit"] as const;
 const P = "/api/public";
@@ -28,6 +30,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): v
   registerReads(app, api);
   registerObservationsV2Route(app, api);
   registerTracePageRoute(app, api);
+  registerApi4Routes(app, api);
+  registerUnsupportedRoutes(app, new Set([`${P}/projects`]));
 }
 
 function registerHealth(app: FastifyInstance, ctx: ApiRouteContext): void {
@@ -45,6 +49,7 @@ function registerHealth(app: FastifyInstance, ctx: ApiRouteContext): void {
   // is one project, "local"; the answer comes from the api so embedded and served mode agree.
   definePath(app, `${P}/projects`, {
     GET: { auth: "project", handler: async () => ctx.api.projects.get() },
+    POST: unsupportedRoute("projectCreate"),
   });
   definePath(app, `${P}/ready`, { GET: { auth: "none", handler: health } });
 }
@@ -171,6 +176,10 @@ function registerDatasets(app: FastifyInstance, api: LangfuseApi): void {
     GET: {
       auth: "project",
       handler: async (req) => api.datasets.getRun(datasetNameParam(req, "name"), datasetNameParam(req, "runName")),
+    },
+    DELETE: {
+      auth: "project",
+      handler: async (req) => api.datasets.deleteRun(datasetNameParam(req, "name"), datasetNameParam(req, "runName")),
     },
   });
 
@@ -329,8 +338,12 @@ function registerReads(app: FastifyInstance, api: LangfuseApi): void {
           queryOf<T.ListTracesQuery>(req, [...PAGE, "userId", "name", "sessionId", "version", "release", "tags", "environment", "fromTimestamp", "toTimestamp", "orderBy"]),
         ),
     },
+    DELETE: { auth: "project", handler: async (req) => api.traces.deleteMany(bodyOf<{ traceIds?: string[] }>(req)?.traceIds ?? []) },
   });
-  definePath(app, `${P}/traces/:id`, { GET: { auth: "project", handler: async (req) => api.traces.get(nameParam(req, "id")) } });
+  definePath(app, `${P}/traces/:id`, {
+    GET: { auth: "project", handler: async (req) => api.traces.get(nameParam(req, "id")) },
+    DELETE: { auth: "project", handler: async (req) => api.traces.delete(nameParam(req, "id")) },
+  });
 
   definePath(app, `${P}/observations`, {
     GET: {
