@@ -10,6 +10,7 @@ import type * as V4 from "../../api/types-v4";
 import type { LocalStore } from "../store";
 import { apiError, badRequest, invalidData, isPlainObject, notFound, nowIso, pageMeta, parsePage, type Issue } from "./common";
 import { PROJECT_ID } from "./datasets";
+import { scoreConfigProblem, UNKNOWN_SCORE_CONFIG_MESSAGE } from "../../api/score-config-rules";
 
 interface ScoreConfigRow {
   id: string;
@@ -197,15 +198,17 @@ export interface ConfigurableScore {
 
 /**
  * Checks a score that names a `configId` against that config, as the server does before it
- * stores it: the config must exist (404), not be archived, agree on data type and name, and the
- * value must fit its range or categories (400 with the server's message). A categorical score
- * then carries the category's numeric value.
+ * stores it: the config must exist (404), not be archived, agree on the data type, and the value
+ * must fit its range or categories (400 with the server's message). The score takes the
+ * config's name; a categorical score carries the category's numeric value.
  */
 export function applyScoreConfig(store: LocalStore, score: ConfigurableScore, explicitDataType: T.ScoreDataType | undefined): void {
   if (!score.config_id) return;
   const row = store.db.prepare("SELECT * FROM score_configs WHERE id = ?").get(score.config_id) as ScoreConfigRow | undefined;
-  if (!row) throw apiError(404, "LangfuseNotFoundError", "The configId you provided does not match a valid config in this project");
+  if (!row) throw apiError(404, "LangfuseNotFoundError", UNKNOWN_SCORE_CONFIG_MESSAGE);
   const config = toConfig(row);
+  // The server replaces the score's name with the config's before it checks the rest.
+  score.name = config.name;
   const problem = scoreConfigProblem(config, {
     name: score.name,
     dataType: explicitDataType,
@@ -219,38 +222,6 @@ export function applyScoreConfig(store: LocalStore, score: ConfigurableScore, ex
   if (config.dataType === "CATEGORICAL") {
     const cat = config.categories?.find((c) => c.label === score.string_value);
     if (cat) score.value = cat.value;
-  }
-}
-
-/**
- * The server's message for a score that does not fit `config`, or undefined. Shared with the
- * SDK's client-side validation so both refuse the same scores with the same words.
- */
-export function scoreConfigProblem(
-  config: Pick<V4.ScoreConfig, "name" | "dataType" | "isArchived" | "minValue" | "maxValue" | "categories">,
-  score: { name: string; dataType?: T.ScoreDataType; value: unknown },
-): string | undefined {
-  if (score.dataType && score.dataType !== config.dataType) return `Data type mismatch based on config: expected ${config.dataType}, got ${score.dataType}`;
-  if (config.isArchived) return "Config is archived and cannot be used to create new scores. Please restore the config first.";
-  if (config.name !== score.name) return `Name mismatch based on config: expected ${config.name}, got ${score.name}`;
-  const prefix = "Ingested score body not valid against provided config: ";
-  const v = score.value;
-  switch (config.dataType) {
-    case "NUMERIC":
-      if (typeof v !== "number") return `${prefix}value - Expected number, received ${typeof v}`;
-      if (typeof config.maxValue === "number" && v > config.maxValue) return `${prefix} - Value exceeds maximum value of ${config.maxValue} defined in config`;
-      if (typeof config.minValue === "number" && v < config.minValue) return `${prefix} - Value is below minimum value of ${config.minValue} defined in config`;
-      return undefined;
-    case "CATEGORICAL":
-      if (typeof v !== "string") return `${prefix}value - Expected string, received ${typeof v}`;
-      if (!(config.categories ?? []).some((c) => c.label === v)) return `${prefix} - Value ${v} does not map to a valid category. Pass a valid category value.`;
-      return undefined;
-    case "BOOLEAN":
-      if (v !== 0 && v !== 1) return `${prefix}value - Value must be either 0 or 1`;
-      return undefined;
-    case "TEXT":
-      if (typeof v !== "string" || v.length < 1 || v.length > 500) return `${prefix}value - String must contain between 1 and 500 character(s)`;
-      return undefined;
   }
 }
 
