@@ -133,7 +133,8 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
       const message = `Request body exceeds this endpoint's limit of ${(limit / (1024 * 1024)).toFixed(1)} MB (after decompression)`;
       return reply.code(413).send(errorStyle === "otel" ? { error: message } : { message, error: "PayloadTooLargeError" });
     }
-    if (status >= 500) onInternalError(err, `${request.method} ${request.routeOptions?.url ?? "?"}`);
+    // 501 is a deliberate answer (an operation out of scope), not a fault.
+    if (status >= 500 && status !== 501) onInternalError(err, `${request.method} ${request.routeOptions?.url ?? "?"}`);
     // The trace page is opened in browsers (getTraceUrl): let them ask for the keys.
     if (status === 401 && request.routeOptions?.url === TRACE_PAGE_PATH) reply.header("www-authenticate", 'Basic realm="langfuse-decorators local server"');
     return reply.code(status).send(body);
