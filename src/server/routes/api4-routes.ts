@@ -4,8 +4,16 @@ import type * as V4 from "../../api/types-v4";
 import { definePath } from "../route-definition";
 import { invalidRequestData } from "../http-errors";
 import { bodyOf, nameParam } from "./route-params";
+import * as S from "../request-schemas";
 
 const P = "/api/public";
+
+/** Page and limit as every paginated list checks them; the other keys are single strings. */
+const PAGE_WITH_STRINGS = {
+  type: "object",
+  properties: { ...(S.pageQuery as { properties: object }).properties },
+  additionalProperties: { type: "string" },
+};
 
 /** The raw query object (strings, or arrays for repeated keys): LocalApi parses it as the server's zod schemas do. */
 function rawQuery<Q>(req: FastifyRequest): Q {
@@ -38,7 +46,7 @@ export function registerApi4Routes(app: FastifyInstance, api: LangfuseApi): void
   definePath(app, `${P}/experiment-items`, { GET: { auth: "project", handler: async (req) => api.experiments.listItems(rawQuery(req)) } });
 
   definePath(app, `${P}/models`, {
-    GET: { auth: "project", handler: async (req) => api.models.list(rawQuery(req)) },
+    GET: { auth: "project", schema: { querystring: S.pageQuery }, handler: async (req) => api.models.list(rawQuery(req)) },
     POST: { auth: "project", handler: async (req) => api.models.create(bodyOf(req)) },
   });
   definePath(app, `${P}/models/:id`, {
@@ -48,7 +56,7 @@ export function registerApi4Routes(app: FastifyInstance, api: LangfuseApi): void
   });
 
   definePath(app, `${P}/score-configs`, {
-    GET: { auth: "project", handler: async (req) => api.scoreConfigs.list(rawQuery(req)) },
+    GET: { auth: "project", schema: { querystring: S.pageQuery }, handler: async (req) => api.scoreConfigs.list(rawQuery(req)) },
     POST: { auth: "project", handler: async (req) => api.scoreConfigs.create(bodyOf(req)) },
   });
   definePath(app, `${P}/score-configs/:configId`, {
@@ -57,7 +65,7 @@ export function registerApi4Routes(app: FastifyInstance, api: LangfuseApi): void
   });
 
   definePath(app, `${P}/comments`, {
-    GET: { auth: "project", handler: async (req) => api.comments.list(rawQuery(req)) },
+    GET: { auth: "project", schema: { querystring: PAGE_WITH_STRINGS }, handler: async (req) => api.comments.list(rawQuery(req)) },
     POST: { auth: "project", handler: async (req) => api.comments.create(bodyOf(req)) },
   });
   definePath(app, `${P}/comments/:commentId`, { GET: { auth: "project", handler: async (req) => api.comments.get(nameParam(req, "commentId")) } });
@@ -65,7 +73,7 @@ export function registerApi4Routes(app: FastifyInstance, api: LangfuseApi): void
   const queue = (req: FastifyRequest) => nameParam(req, "queueId");
   const item = (req: FastifyRequest) => nameParam(req, "itemId");
   definePath(app, `${P}/annotation-queues`, {
-    GET: { auth: "project", handler: async (req) => api.annotationQueues.list(rawQuery(req)) },
+    GET: { auth: "project", schema: { querystring: S.pageQuery }, handler: async (req) => api.annotationQueues.list(rawQuery(req)) },
     POST: { auth: "project", handler: async (req) => api.annotationQueues.create(bodyOf(req)) },
   });
   definePath(app, `${P}/annotation-queues/:queueId`, { GET: { auth: "project", handler: async (req) => api.annotationQueues.get(queue(req)) } });
@@ -74,7 +82,7 @@ export function registerApi4Routes(app: FastifyInstance, api: LangfuseApi): void
     DELETE: { auth: "project", handler: async (req) => api.annotationQueues.deleteAssignment(queue(req), bodyOf(req)) },
   });
   definePath(app, `${P}/annotation-queues/:queueId/items`, {
-    GET: { auth: "project", handler: async (req) => api.annotationQueues.listItems(queue(req), rawQuery(req)) },
+    GET: { auth: "project", schema: { querystring: PAGE_WITH_STRINGS }, handler: async (req) => api.annotationQueues.listItems(queue(req), rawQuery(req)) },
     POST: { auth: "project", handler: async (req) => api.annotationQueues.createItem(queue(req), bodyOf(req)) },
   });
   definePath(app, `${P}/annotation-queues/:queueId/items/:itemId`, {
