@@ -4,7 +4,7 @@
  * against the local server, which serves them from LocalApi over SQLite.
  */
 import { randomUUID } from "node:crypto";
-import { HttpApi } from "../../src/api/http";
+import { HttpApi } from "../../src/api/http/http-api";
 import { LangfuseApiError } from "../../src/api/errors";
 import type * as V4 from "../../src/api/types-v4";
 import { startHarness, TEST_PK, TEST_SK, type Harness } from "./server-harness";

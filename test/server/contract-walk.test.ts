@@ -8,7 +8,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { HttpApi } from "../../src/api/http";
+import { HttpApi } from "../../src/api/http/http-api";
 import { OUT_OF_SCOPE } from "../../src/server/routes/unsupported-routes";
 import { otlpJson } from "../api/contract/api-contract";
 import { startHarness, TEST_PK, TEST_SK, type Harness } from "./server-harness";

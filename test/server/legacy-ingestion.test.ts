@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { HttpApi } from "../../src/api/http";
+import { HttpApi } from "../../src/api/http/http-api";
 import type * as V4 from "../../src/api/types-v4";
 import { startHarness, TEST_PK, TEST_SK, type Harness } from "./server-harness";
 

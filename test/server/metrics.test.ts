@@ -3,7 +3,7 @@
  * checked against values computed here from the data the test wrote, plus the server's 400s.
  */
 import { randomUUID } from "node:crypto";
-import { HttpApi } from "../../src/api/http";
+import { HttpApi } from "../../src/api/http/http-api";
 import { LangfuseApiError } from "../../src/api/errors";
 import type * as V4 from "../../src/api/types-v4";
 import { percentile } from "../../src/local/api/metrics";

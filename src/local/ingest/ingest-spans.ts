@@ -11,7 +11,8 @@ import type Database from "better-sqlite3";
 import type { LocalStore } from "../store";
 import type { TraceRow } from "../api/reads";
 import { customModelsFor } from "../api/models";
-import { mapSpan, type MappedSpan, type TraceUpdate } from "./mapping";
+import { mapSpan } from "./mapping/map-span";
+import type { MappedSpan, TraceUpdate } from "./mapping/records";
 import { withCustomModels } from "./prices";
 import type { IngestSpan } from "./span";
 
