@@ -445,6 +445,8 @@ export interface ListExperimentsQuery {
   name?: string;
   datasetId?: string;
   scoreLimit?: number;
+  /** JSON array of filter conditions on id, name, datasetId. */
+  filter?: string;
 }
 
 export interface Experiment {
@@ -471,6 +473,8 @@ export interface ListExperimentItemsQuery {
   experimentItemId?: string;
   datasetId?: string;
   scoreLimit?: number;
+  /** JSON array of filter conditions on experimentId, experimentName, experimentItemId, datasetId. */
+  filter?: string;
 }
 
 export interface ExperimentItem {

@@ -253,6 +253,18 @@ const VIEW_BY_NAME: Record<string, View> = { observations: OBSERVATIONS, traces:
  */
 export function filterSql(viewName: string, filters: readonly V4.MetricsFilter[]): SqlConditions {
   const view = VIEW_BY_NAME[viewName]!;
+  const metadata = viewName === "observations" ? "o.metadata" : viewName === "traces" ? "t.metadata" : "s.metadata";
+  return conditions(view, metadata, filters);
+}
+
+/** The same filter objects over plain columns (name → SQL expression), e.g. experiments. */
+export function filterSqlForColumns(columns: Record<string, string>, filters: readonly V4.MetricsFilter[]): SqlConditions {
+  const dimensions: Record<string, Dimension> = {};
+  for (const [name, sql] of Object.entries(columns)) dimensions[name] = { sql };
+  return conditions({ from: "", time: "", timeName: "", dimensions, measures: {} }, undefined, filters);
+}
+
+function conditions(view: View, metadataColumn: string | undefined, filters: readonly V4.MetricsFilter[]): SqlConditions {
   const clauses: string[] = [];
   const args: unknown[] = [];
   for (const f of filters) {
@@ -260,13 +272,13 @@ export function filterSql(viewName: string, filters: readonly V4.MetricsFilter[]
       throw badRequest("Each filter needs column, operator, type and value");
     let col: string;
     let dim: Dimension | undefined;
-    if (f.column === view.timeName || f.column === view.time.split(".")[1]) col = view.time;
-    else if (f.column === "metadata") col = viewName === "observations" ? "o.metadata" : viewName === "traces" ? "t.metadata" : "s.metadata";
+    if (view.time && (f.column === view.timeName || f.column === view.time.split(".")[1])) col = view.time;
+    else if (f.column === "metadata" && metadataColumn) col = metadataColumn;
     else {
       dim = view.dimensions[f.column];
       if (!dim) {
         if (view.unsupported?.includes(f.column)) throw badRequest(`Filter column ${f.column} is not supported by the local server`);
-        throw badRequest(`Invalid filter column ${f.column}. Must be one of ${Object.keys(view.dimensions)} or ${view.timeName}`);
+        throw badRequest(`Invalid filter column ${f.column}. Must be one of ${Object.keys(view.dimensions)}${view.timeName ? ` or ${view.timeName}` : ""}`);
       }
       col = dim.sql;
     }

@@ -9,7 +9,7 @@ import type * as V4 from "../../api/types-v4";
 import type { LocalStore } from "../store";
 import { asArray, badRequest, inClause, invalidData, notFound, parseDate, parseIo, type Issue } from "./common";
 import { PROJECT_ID } from "./datasets";
-import { filterSql } from "./metrics";
+import { filterSql, filterSqlForColumns } from "./metrics";
 import { toObservation, type ObservationRow } from "./reads";
 
 interface TraceContextRow {
@@ -310,6 +310,14 @@ export class LocalReadsV4 {
     if (ids) (where.push(`json_extract(o.experiment, '$.id') IN (${inClause(ids.length)})`), args.push(...ids));
     if (names) (where.push(`json_extract(o.experiment, '$.name') IN (${inClause(names.length)})`), args.push(...names));
     if (datasets) (where.push(`json_extract(o.experiment, '$.datasetId') IN (${inClause(datasets.length)})`), args.push(...datasets));
+    if (typeof q.filter === "string" && q.filter) {
+      const f = filterSqlForColumns(
+        { id: "json_extract(o.experiment, '$.id')", name: "json_extract(o.experiment, '$.name')", datasetId: "json_extract(o.experiment, '$.datasetId')" },
+        parseFilterParam(q.filter),
+      );
+      where.push(...f.clauses);
+      args.push(...f.args);
+    }
     const grouped = `SELECT json_extract(o.experiment, '$.id') AS id, MIN(o.start_time) AS start_time, MAX(COALESCE(o.end_time, o.start_time)) AS end_time,
         COUNT(DISTINCT COALESCE(json_extract(o.experiment, '$.itemId'), o.id)) AS item_count, MAX(o.experiment) AS experiment
       FROM observations o WHERE ${where.join(" AND ")} GROUP BY json_extract(o.experiment, '$.id')`;
@@ -366,6 +374,19 @@ export class LocalReadsV4 {
     ] as const) {
       const vals = csv(q[key]);
       if (vals) (where.push(`json_extract(o.experiment, '${path}') IN (${inClause(vals.length)})`), args.push(...vals));
+    }
+    if (typeof q.filter === "string" && q.filter) {
+      const f = filterSqlForColumns(
+        {
+          experimentId: "json_extract(o.experiment, '$.id')",
+          experimentName: "json_extract(o.experiment, '$.name')",
+          experimentItemId: "json_extract(o.experiment, '$.itemId')",
+          datasetId: "json_extract(o.experiment, '$.datasetId')",
+        },
+        parseFilterParam(q.filter),
+      );
+      where.push(...f.clauses);
+      args.push(...f.args);
     }
     if (typeof q.cursor === "string" && q.cursor) {
       const c = decodeCursor<{ lastTime: string; lastTraceId: string; lastId: string }>(q.cursor, ["lastTime", "lastTraceId", "lastId"]);

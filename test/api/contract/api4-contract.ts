@@ -34,6 +34,11 @@ export function describeApi4Contract(name: string, makeTarget: () => Promise<Con
       const gen = v2.data.find((o) => o.type === "GENERATION")!;
       expect(gen.usageDetails).toEqual({ input: 100, output: 10, total: 110 });
       expect(gen.totalCost).toBeGreaterThan(0);
+      const filtered = await api.observations.listV2({
+        userId: "u-contract",
+        filter: JSON.stringify([{ column: "type", operator: "any of", value: ["GENERATION"], type: "stringOptions" }]),
+      });
+      expect(filtered.data.map((o) => o.id)).toEqual([`gen-${legacyTrace}`]);
       const scores = await api.scoresV3.list({ traceId: legacyTrace, fields: "core,subject" });
       expect(scores.data).toEqual([expect.objectContaining({ id: `score-${legacyTrace}`, value: 0.5, subject: { kind: "trace", id: legacyTrace } })]);
     });
@@ -123,6 +128,11 @@ export function describeApi4Contract(name: string, makeTarget: () => Promise<Con
       expect(list.data).toEqual([expect.objectContaining({ id: experimentId, name: "contract-exp", itemCount: 1, datasetId: "ds-1" })]);
       const items = await api.experiments.listItems({ fromStartTime: from, experimentId, fields: "core,io" });
       expect(items.data).toEqual([expect.objectContaining({ id: root, traceId, experimentItemId: "item-1", input: { q: 1 } })]);
+      const byFilter = await api.experiments.list({ fromStartTime: from, filter: JSON.stringify([{ column: "id", operator: "any of", value: [experimentId], type: "stringOptions" }]) });
+      expect(byFilter.data.map((e) => e.id)).toEqual([experimentId]);
+      const none = await api.experiments.listItems({ fromStartTime: from, experimentId, filter: JSON.stringify([{ column: "experimentItemId", operator: "=", value: "other", type: "string" }]) });
+      expect(none.data).toEqual([]);
+      await expectApiError(api.experiments.list({ fromStartTime: from, filter: JSON.stringify([{ column: "nope", operator: "=", value: "x", type: "string" }]) }), 400);
       await expectApiError(api.experiments.list({} as V4.ListExperimentsQuery), 400);
     });
   });
