@@ -256,3 +256,32 @@ describe("comments, annotation queues, deletes", () => {
     expect(userId.text).toContain("userId filter requires a trace JOIN and is not supported in v3");
   });
 });
+
+describe("4.x query parameters on the v1 lists", () => {
+  test("observations by userId and version; v2 scores by configId, userId, scoreIds, value/operator; JSON filter is a 400", async () => {
+    const traceId = randomUUID();
+    const user = `u-${randomUUID()}`;
+    await api.ingestion.batch([
+      { id: randomUUID(), type: "trace-create", timestamp: now(), body: { id: traceId, userId: user } },
+      { id: randomUUID(), type: "span-create", timestamp: now(), body: { id: `a-${traceId}`, traceId, version: "v1" } },
+      { id: randomUUID(), type: "span-create", timestamp: now(), body: { id: `b-${traceId}`, traceId, version: "v2" } },
+    ] as V4.LegacyIngestionEvent[]);
+    expect((await api.observations.list({ userId: user })).data).toHaveLength(2);
+    expect((await api.observations.list({ userId: user, version: "v2" })).data.map((o) => o.id)).toEqual([`b-${traceId}`]);
+
+    const cfg = await api.scoreConfigs.create({ name: "v1-filter", dataType: "NUMERIC" });
+    const s1 = await api.scores.create({ name: "v1-filter", value: 1, traceId, configId: cfg.id });
+    const s2 = await api.scores.create({ name: "other", value: 5, traceId });
+    expect((await api.scores.list({ configId: cfg.id })).data.map((s) => s.id)).toEqual([s1.id]);
+    expect((await api.scores.list({ userId: user })).data).toHaveLength(2);
+    expect((await api.scores.list({ scoreIds: `${s2.id},nope` })).data.map((s) => s.id)).toEqual([s2.id]);
+    expect((await api.scores.list({ userId: user, value: 2, operator: ">" })).data.map((s) => s.id)).toEqual([s2.id]);
+
+    const filter = encodeURIComponent(JSON.stringify([{ column: "name", operator: "=", value: "x", type: "string" }]));
+    for (const path of ["/api/public/traces", "/api/public/observations", "/api/public/v2/scores"]) {
+      const res = await h.call("GET", `${path}?filter=${filter}`);
+      expect(res.status).toBe(400);
+      expect(res.text).toContain("The filter parameter is not supported on this list by the local server");
+    }
+  });
+});

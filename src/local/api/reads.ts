@@ -246,9 +246,11 @@ export class LocalReads {
         ["name", "name"],
         ["parentObservationId", "parent_observation_id"],
         ["level", "level"],
+        ["version", "version"],
       ])
       .environments(query.environment)
       .timeRange("start_time", { value: query.fromStartTime, field: "fromStartTime" }, { value: query.toStartTime, field: "toStartTime" });
+    if (query.userId) filter.add("trace_id IN (SELECT id FROM traces WHERE user_id = ?)", query.userId);
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM observations ${filter.sql}`).get(...filter.args) as { n: number }).n;
     const rows = this.db
       .prepare(`${OBS_SELECT} ${filter.sql} ORDER BY o.start_time DESC, o.id ASC LIMIT ? OFFSET ?`)

@@ -202,9 +202,21 @@ export class LocalScoreStore {
         ["datasetRunId", "dataset_run_id"],
         ["dataType", "data_type"],
         ["source", "source"],
+        ["configId", "config_id"],
+        ["queueId", "queue_id"],
       ])
       .environments(query.environment)
       .timeRange("timestamp", { value: query.fromTimestamp, field: "fromTimestamp" }, { value: query.toTimestamp, field: "toTimestamp" });
+    if (query.userId) filter.add("trace_id IN (SELECT id FROM traces WHERE user_id = ?)", query.userId);
+    const ids = query.scoreIds ? String(query.scoreIds).split(",").map((s) => s.trim()).filter(Boolean) : [];
+    if (ids.length) filter.add(`id IN (${inClause(ids.length)})`, ...ids);
+    if (query.value !== undefined && query.value !== null && String(query.value) !== "") {
+      const op = query.operator ?? "=";
+      if (!["<", ">", "<=", ">=", "!=", "="].includes(op)) throw invalidData([{ path: ["operator"], message: "Invalid enum value. Expected '<' | '>' | '<=' | '>=' | '!=' | '='" }]);
+      const v = Number(query.value);
+      if (!Number.isFinite(v)) throw invalidData([{ path: ["value"], message: "Expected number" }]);
+      filter.add(`value ${op} ?`, v);
+    }
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM scores ${filter.sql}`).get(...filter.args) as { n: number }).n;
     const rows = this.db
       .prepare(`SELECT * FROM scores ${filter.sql} ORDER BY timestamp DESC, id ASC LIMIT ? OFFSET ?`)

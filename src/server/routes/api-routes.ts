@@ -229,10 +229,16 @@ function registerDatasets(app: FastifyInstance, api: LangfuseApi): void {
 
 // ------------------------------------------------------------------------------------ scores
 
-const SCORE_LIST_KEYS = [...PAGE, "name", "traceId", "observationId", "sessionId", "datasetRunId", "dataType", "source", "environment", "fromTimestamp", "toTimestamp"] as const;
+const SCORE_LIST_KEYS = [
+  ...PAGE, "name", "traceId", "observationId", "sessionId", "datasetRunId", "dataType", "source", "environment", "fromTimestamp", "toTimestamp",
+  "configId", "queueId", "userId", "scoreIds", "value", "operator",
+] as const;
 
 function registerScores(app: FastifyInstance, api: LangfuseApi): void {
-  const list = async (req: FastifyRequest) => api.scores.list(queryOf<T.ListScoresQuery>(req, [...SCORE_LIST_KEYS]));
+  const list = async (req: FastifyRequest) => {
+    rejectAdvancedFilter(req);
+    return api.scores.list(queryOf<T.ListScoresQuery>(req, [...SCORE_LIST_KEYS]));
+  };
   const getOne = async (req: FastifyRequest) => api.scores.get(nameParam(req, "id"));
 
   definePath(app, `${P}/scores`, {
@@ -296,6 +302,16 @@ function registerIngestion(app: FastifyInstance, api: LangfuseApi): void {
   });
 }
 
+/**
+ * The v1 lists' JSON `filter` parameter is not evaluated by the local server: a 400 that says
+ * where filters work, rather than an unfiltered answer that looks filtered.
+ */
+function rejectAdvancedFilter(req: FastifyRequest): void {
+  const filter = (req.query as Record<string, unknown> | undefined)?.filter;
+  if (filter !== undefined && filter !== "" && filter !== "[]")
+    throw badRequest("The filter parameter is not supported on this list by the local server; use the query parameters, GET /api/public/v2/observations?filter=... or GET /api/public/v2/metrics");
+}
+
 function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "array";
@@ -333,10 +349,12 @@ function registerReads(app: FastifyInstance, api: LangfuseApi): void {
     GET: {
       auth: "project",
       schema: { querystring: S.traceListQuery },
-      handler: async (req) =>
-        api.traces.list(
+      handler: async (req) => {
+        rejectAdvancedFilter(req);
+        return api.traces.list(
           queryOf<T.ListTracesQuery>(req, [...PAGE, "userId", "name", "sessionId", "version", "release", "tags", "environment", "fromTimestamp", "toTimestamp", "orderBy"]),
-        ),
+        );
+      },
     },
     DELETE: { auth: "project", handler: async (req) => api.traces.deleteMany(bodyOf<{ traceIds?: string[] }>(req)?.traceIds ?? []) },
   });
@@ -349,10 +367,12 @@ function registerReads(app: FastifyInstance, api: LangfuseApi): void {
     GET: {
       auth: "project",
       schema: { querystring: S.observationListQuery },
-      handler: async (req) =>
-        api.observations.list(
-          queryOf<T.ListObservationsQuery>(req, [...PAGE, "traceId", "type", "name", "parentObservationId", "level", "environment", "fromStartTime", "toStartTime"]),
-        ),
+      handler: async (req) => {
+        rejectAdvancedFilter(req);
+        return api.observations.list(
+          queryOf<T.ListObservationsQuery>(req, [...PAGE, "traceId", "type", "name", "parentObservationId", "level", "environment", "fromStartTime", "toStartTime", "userId", "version"]),
+        );
+      },
     },
   });
   definePath(app, `${P}/observations/:id`, { GET: { auth: "project", handler: async (req) => api.observations.get(nameParam(req, "id")) } });
