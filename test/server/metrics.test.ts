@@ -107,8 +107,16 @@ describe("metrics v2", () => {
     });
     const expected = new Map<string, number>();
     for (const r of roots) expected.set(`${r.traceName}|${r.day}T00:00:00.000Z`, (expected.get(`${r.traceName}|${r.day}T00:00:00.000Z`) ?? 0) + 1);
-    const got = new Map(rowsOf(res).map((r) => [`${r.traceName}|${r.time_dimension}`, r.count_count]));
+    const got = new Map(rowsOf(res).filter((r) => r.traceName !== null).map((r) => [`${r.traceName}|${r.time_dimension}`, r.count_count]));
     expect(got).toEqual(expected);
+    // Days of the range without data are filled with zeros (ClickHouse WITH FILL), in time order.
+    const filled = rowsOf(res).filter((r) => r.traceName === null);
+    expect(filled).toEqual([
+      { traceName: null, time_dimension: "2026-03-01T00:00:00.000Z", count_count: 0 },
+      { traceName: null, time_dimension: "2026-03-04T00:00:00.000Z", count_count: 0 },
+    ]);
+    const times = rowsOf(res).map((r) => r.time_dimension as string);
+    expect(times).toEqual([...times].sort());
   });
 
   test("p95 latency of generations by model", async () => {

@@ -395,6 +395,27 @@ function bucketSql(col: string, g: Exclude<V4.MetricsGranularity, "auto">): stri
   }
 }
 
+/** Bucket starts (ISO, as bucketSql renders them) from the bucket of `from` up to, not including, `to`; at most 10,000. */
+function buckets(from: string, to: string, g: Exclude<V4.MetricsGranularity, "auto">): string[] {
+  const end = Date.parse(to);
+  const d = new Date(from);
+  d.setUTCSeconds(0, 0);
+  if (g !== "minute") d.setUTCMinutes(0);
+  if (g === "day" || g === "week" || g === "month") d.setUTCHours(0);
+  if (g === "week") d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+  if (g === "month") d.setUTCDate(1);
+  const out: string[] = [];
+  while (d.getTime() < end && out.length < 10_000) {
+    out.push(d.toISOString());
+    if (g === "minute") d.setUTCMinutes(d.getUTCMinutes() + 1);
+    else if (g === "hour") d.setUTCHours(d.getUTCHours() + 1);
+    else if (g === "day") d.setUTCDate(d.getUTCDate() + 1);
+    else if (g === "week") d.setUTCDate(d.getUTCDate() + 7);
+    else d.setUTCMonth(d.getUTCMonth() + 1);
+  }
+  return out;
+}
+
 /** Linear interpolation between closest ranks over sorted values. */
 export function percentile(sorted: readonly number[], p: number): number | null {
   if (!sorted.length) return null;
@@ -484,6 +505,20 @@ export function runMetricsQuery(store: LocalStore, input: unknown, version: "v1"
     }
     return row;
   });
+
+  // As ClickHouse's ORDER BY … WITH FILL (time series without an explicit orderBy): buckets of
+  // the range with no row at all get one row of defaults (dimensions null, metrics 0).
+  if (granularity && !(q.orderBy && q.orderBy.length)) {
+    const present = new Set(data.map((r) => r.time_dimension));
+    for (const bucket of buckets(q.fromTimestamp, q.toTimestamp, granularity)) {
+      if (present.has(bucket)) continue;
+      const row: Record<string, string | number | null> = {};
+      for (const d of dims) row[d] = null;
+      row.time_dimension = bucket;
+      for (const m of q.metrics) row[`${m.aggregation}_${m.measure}`] = 0;
+      data.push(row);
+    }
+  }
 
   const order = q.orderBy ?? [];
   const known = new Set([...dims, ...q.metrics.map((m) => `${m.aggregation}_${m.measure}`), "time_dimension"]);
