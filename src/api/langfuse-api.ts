@@ -135,7 +135,7 @@ export interface LangfuseApi {
   /** Experiments recorded by `runExperiment` (observations carrying experiment attributes). */
   readonly experiments: {
     list(query: V4.ListExperimentsQuery): Promise<V4.CursorPage<V4.Experiment>>;
-    listItems(query: V4.ListExperimentItemsQuery): Promise<V4.CursorPage<V4.ExperimentItem>>;
+    listItems(query: V4.ListExperimentItemsQuery): Promise<V4.CursorPage<V4.ExperimentItemRecord>>;
   };
 
   readonly sessions: {

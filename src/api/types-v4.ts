@@ -477,7 +477,8 @@ export interface ListExperimentItemsQuery {
   filter?: string;
 }
 
-export interface ExperimentItem {
+/** One experiment item as GET /api/public/experiment-items lists it. */
+export interface ExperimentItemRecord {
   id: string;
   traceId: string;
   startTime: string;

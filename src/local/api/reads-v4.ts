@@ -355,7 +355,7 @@ export class LocalReadsV4 {
     };
   }
 
-  listExperimentItems(query: V4.ListExperimentItemsQuery): V4.CursorPage<V4.ExperimentItem> {
+  listExperimentItems(query: V4.ListExperimentItemsQuery): V4.CursorPage<V4.ExperimentItemRecord> {
     const q = query as unknown as Record<string, unknown>;
     const from = parseDate(q.fromStartTime, "fromStartTime");
     if (!from) throw invalidData([{ path: ["fromStartTime"], message: "Required" }]);
@@ -410,7 +410,7 @@ export class LocalReadsV4 {
     }
     const data = page.map((r) => {
       const e = JSON.parse(r.experiment) as ExperimentJson;
-      const out: V4.ExperimentItem = {
+      const out: V4.ExperimentItemRecord = {
         id: r.id,
         traceId: r.trace_id,
         startTime: r.start_time,
