@@ -13,6 +13,7 @@ import { routeConfig } from "./route-definition";
 import type { OtlpIngest } from "./otlp-ingest";
 import { registerApiRoutes } from "./routes/api-routes";
 import { registerMediaBytesRoute, type MediaBytesStore } from "./routes/media-bytes-route";
+import { registerOtlpMetricsRoute } from "./routes/otlp-metrics-route";
 import { registerOtlpRoute } from "./routes/otlp-route";
 import { TRACE_PAGE_PATH } from "./routes/trace-page-route";
 
@@ -173,7 +174,8 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
       const message = `Request body exceeds this endpoint's limit of ${(limit / (1024 * 1024)).toFixed(1)} MB (after decompression)`;
       return reply.code(413).send(errorStyle === "otel" ? { error: message } : { message, error: "PayloadTooLargeError" });
     }
-    if (status >= 500) onInternalError(err, `${request.method} ${request.routeOptions?.url ?? "?"}`);
+    // 501 is a deliberate answer (an operation out of scope), not a fault.
+    if (status >= 500 && status !== 501) onInternalError(err, `${request.method} ${request.routeOptions?.url ?? "?"}`);
     // The trace page is opened in browsers (getTraceUrl): let them ask for the keys.
     if (status === 401 && request.routeOptions?.url === TRACE_PAGE_PATH) reply.header("www-authenticate", 'Basic realm="langfuse-decorators local server"');
     return reply.code(status).send(body);
@@ -186,6 +188,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
 
   registerApiRoutes(app, { api: options.api, version: options.version ?? "0.0.0" });
   app.register(async (child) => registerOtlpRoute(child, { ingest: options.ingest, bodyLimit: otlpBodyLimit }));
+  app.register(async (child) => registerOtlpMetricsRoute(child, otlpBodyLimit));
   const mediaBytes = options.mediaBytes;
   if (mediaBytes) {
     const signer = options.mediaUrlSigner;

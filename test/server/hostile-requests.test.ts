@@ -147,11 +147,19 @@ function buildRequests(basic: string): RawRequest[] {
     "/api/public/dataset-items": ["version=not-a-date", "version=2020-99-99"],
     "/api/public/v2/datasets": [],
     "/api/public/dataset-run-items": ["datasetId=x", "runName=y"],
-    "/api/public/v2/observations": ["cursor=@@@", "cursor=eyJ4IjoxfQ==", "cursor=" + "A".repeat(300), "limit=1001", "limit=0", "parseIoAsJson=true", "type=X", "level=Y"],
+    "/api/public/models": [],
+    "/api/public/score-configs": [],
+    "/api/public/comments": ["objectId=x", "objectType=FOO"],
+    "/api/public/annotation-queues": [],
+    "/api/public/v3/scores": ["limit=0", "limit=101", "cursor=@@@", "valueMin=x", "dataType=FOO", "userId=u", "observationId=o", "unknown=1"],
+    "/api/public/v2/metrics": ["query=", "query={", "query=[]", 'query={"view":"observations"}'],
+    "/api/public/experiments": ["", "fromStartTime=yesterday", "limit=0"],
+    "/api/public/v2/observations": ["cursor=@@@", "cursor=eyJ4IjoxfQ==", "cursor=" + "A".repeat(300), "limit=1001", "limit=0", "parseIoAsJson=maybe", "isRootObservation=2", "filter=not-json", "type=X", "level=Y"],
   };
   const pageTricks = ["limit=0", "limit=-1", "limit=1e3", "limit=abc", "limit=101", "page=0", "page=-5", "page=1.5", "page=99999999999999999999", "limit=1&limit=2"];
   for (const [route, tricks] of Object.entries(queryRoutes)) {
-    const all = route.endsWith("/x") || route.includes("/v2/observations") ? tricks : [...tricks, ...pageTricks];
+    const cursorPaged = ["/v2/observations", "/v3/scores", "/v2/metrics", "/experiments"].some((p) => route.includes(p));
+    const all = route.endsWith("/x") || cursorPaged ? tricks : [...tricks, ...pageTricks];
     for (const q of all) out.push({ method: "GET", path: `${route}?${q}`, headers: auth, label: `query ${route}?${q}` });
     for (const q of ["__proto__=x", "constructor=x", "__proto__[polluted]=1", "environment=" + "e".repeat(5000), "x=%00"]) {
       out.push({ method: "GET", path: `${route}?${q}`, headers: auth, label: `query ${route}?${q.slice(0, 30)}`, tolerated: true });

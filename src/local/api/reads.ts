@@ -251,9 +251,11 @@ export class LocalReads {
         ["name", "name"],
         ["parentObservationId", "parent_observation_id"],
         ["level", "level"],
+        ["version", "version"],
       ])
       .environments(query.environment)
       .timeRange("start_time", { value: query.fromStartTime, field: "fromStartTime" }, { value: query.toStartTime, field: "toStartTime" });
+    if (query.userId) filter.add("trace_id IN (SELECT id FROM traces WHERE user_id = ?)", query.userId);
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM observations ${filter.sql}`).get(...filter.args) as { n: number }).n;
     const rows = this.db
       .prepare(`${OBS_SELECT} ${filter.sql} ORDER BY o.start_time DESC, o.id ASC LIMIT ? OFFSET ?`)
@@ -292,10 +294,10 @@ export class LocalReads {
   }
 }
 
-export function localTraces(r: LocalReads): LangfuseApi["traces"] {
+export function localTraces(r: LocalReads): Omit<LangfuseApi["traces"], "delete" | "deleteMany"> {
   return { get: async (id) => r.getTrace(id), list: async (q) => r.listTraces(q) };
 }
-export function localObservations(r: LocalReads): LangfuseApi["observations"] {
+export function localObservations(r: LocalReads): Omit<LangfuseApi["observations"], "listV2"> {
   return { get: async (id) => r.getObservation(id), list: async (q) => r.listObservations(q) };
 }
 export function localSessions(r: LocalReads): LangfuseApi["sessions"] {

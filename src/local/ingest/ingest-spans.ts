@@ -10,8 +10,10 @@
 import type Database from "better-sqlite3";
 import type { LocalStore } from "../store";
 import type { TraceRow } from "../api/reads";
+import { customModelsFor } from "../api/models";
 import { mapSpan } from "./mapping/map-span";
 import type { MappedSpan, TraceUpdate } from "./mapping/records";
+import { withCustomModels } from "./prices";
 import type { IngestSpan } from "./span";
 
 interface StoredTrace extends TraceRow {
@@ -204,7 +206,8 @@ export interface IngestResult {
 /** Maps and stores `spans` in one transaction. Mapping never throws for odd attribute values. */
 export function ingestSpans(store: LocalStore, spans: readonly IngestSpan[]): IngestResult {
   if (spans.length === 0) return { observations: 0, traces: 0 };
-  const mapped: MappedSpan[] = spans.map(mapSpan);
+  // The store's custom model prices (/api/public/models) come before the default table.
+  const mapped: MappedSpan[] = withCustomModels(customModelsFor(store), () => spans.map(mapSpan));
   const st = statements(store.db);
   return store.transaction(() => {
     const now = new Date().toISOString();
