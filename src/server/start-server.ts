@@ -1,7 +1,8 @@
 import type { AddressInfo } from "node:net";
 import { LangfuseError } from "../errors";
 import { LocalApi, openLocalStore, type LocalStore } from "../local";
-import { fromOtlpRequest, ingestSpans } from "../local/ingest";
+import { fromOtlpRequest } from "../local/ingest/from-otlp";
+import { writeSpans } from "../local/ingest/ingest-spans";
 import { createServer, type OtlpIngestResult } from "./create-server";
 import { HttpError } from "./http-errors";
 import { MEDIA_BYTES_PATH } from "./routes/media-bytes-route";
@@ -89,7 +90,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       download: (id) => `${baseUrl}${MEDIA_BYTES_PATH}/${encodeURIComponent(id)}`,
     },
   });
-  const ingest = (request: unknown): OtlpIngestResult | void => {
+  const ingest = async (request: unknown): Promise<OtlpIngestResult | void> => {
     let spans: ReturnType<typeof fromOtlpRequest>;
     try {
       spans = fromOtlpRequest(request as Parameters<typeof fromOtlpRequest>[0]);
@@ -97,7 +98,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       // The body parsed but does not describe valid spans: the client's fault, a 400.
       throw new HttpError(400, { error: err instanceof Error ? err.message : "Invalid OTLP trace export" });
     }
-    ingestSpans(store, spans);
+    // Committed in bounded chunks on the store's writer thread: a huge request neither holds
+    // the write lock nor the event loop for long, and a span the mapping refuses (a time out of
+    // range) is rejected alone, reported as OTLP partial success.
+    const result = await writeSpans(store, spans);
+    if (result.rejected > 0) return { rejectedSpans: result.rejected, errorMessage: result.errors.join("; ") };
   };
 
   const app = createServer({

@@ -14,7 +14,6 @@ import {
   isPlainObject,
   normalizeEnvironment,
   notFound,
-  nowIso,
   pageMeta,
   parsePage,
   SqlFilter,
@@ -142,31 +141,12 @@ export class LocalScoreStore {
     return this.store.db;
   }
 
-  // Prepared once: preparing the upsert per score cost more than running it. Positional
-  // parameters: binding 16 named ones from an object cost more than the row's own insert work.
-  private upsertStatement: ReturnType<LocalStore["db"]["prepare"]> | undefined;
-
-  createSync(body: unknown): { id: string } {
+  /** Validates and writes one score through the store's writer (off the event loop for file stores). */
+  async create(body: unknown): Promise<{ id: string }> {
     const s = validateScore(body);
-    this.store.transaction(() => this.upsert(s, nowIso()));
+    const outcome = await this.store.writer.write("scores", [s]);
+    if (outcome.rejected) throw new LangfuseApiError(500, `Score not stored: ${outcome.errors[0] ?? "rejected by the store"}`, { message: outcome.errors[0] ?? "" });
     return { id: s.id };
-  }
-
-  /** Writes one validated score; the caller holds the transaction. */
-  private upsert(s: ReturnType<typeof validateScore>, now: string): void {
-    (this.upsertStatement ??= this.db.prepare(
-      `INSERT INTO scores (id, name, value, string_value, data_type, source, trace_id, observation_id, session_id, dataset_run_id,
-         comment, metadata, config_id, queue_id, environment, timestamp, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(id) DO UPDATE SET name = excluded.name, value = excluded.value, string_value = excluded.string_value,
-         data_type = excluded.data_type, source = excluded.source, trace_id = excluded.trace_id,
-         observation_id = excluded.observation_id, session_id = excluded.session_id, dataset_run_id = excluded.dataset_run_id,
-         comment = excluded.comment, metadata = excluded.metadata, config_id = excluded.config_id, queue_id = excluded.queue_id,
-         environment = excluded.environment, timestamp = excluded.timestamp, updated_at = excluded.updated_at`,
-    )).run(
-      s.id, s.name, s.value, s.string_value, s.data_type, s.source, s.trace_id, s.observation_id, s.session_id, s.dataset_run_id,
-      s.comment, s.metadata, s.config_id, s.queue_id, s.environment, now, now, now,
-    );
   }
 
   get(id: string): T.Score {
@@ -206,14 +186,18 @@ export class LocalScoreStore {
     return { data: rows.map(rowToScore), meta: pageMeta(page, total) };
   }
 
-  /** 207-style: one result per event; envelope problems reject the whole call with 400. */
-  batch(events: unknown): T.IngestionResult {
+  /**
+   * 207-style: one result per event; envelope problems reject the whole call with 400. Events
+   * are validated here and written as one unit through the store's writer (one commit for the
+   * batch, or the commit of the span export it joins; see writeWithSpans); a row the store
+   * refuses fails alone.
+   */
+  async batch(events: unknown): Promise<T.IngestionResult> {
     if (!Array.isArray(events))
       throw new LangfuseApiError(400, "Invalid request data: batch must be an array", { message: "Invalid request data", errors: ["batch: Expected array"] });
     const result: T.IngestionResult = { successes: [], errors: [] };
-    // One commit (one WAL fsync) per batch instead of one per score; per-event failures are
-    // caught inside, so one bad event still does not roll back the others.
-    this.store.transaction(() => {
+    const rows: ReturnType<typeof validateScore>[] = [];
+    const ids: string[] = [];
     for (const ev of events) {
       const id = isPlainObject(ev) && typeof ev.id === "string" && ev.id.length > 0 ? ev.id : "unknown";
       if (!isPlainObject(ev) || id === "unknown" || id.length > 800 || /\r/.test(id) || typeof ev.timestamp !== "string" || Number.isNaN(Date.parse(ev.timestamp))) {
@@ -231,13 +215,19 @@ export class LocalScoreStore {
         continue;
       }
       try {
-        this.upsert(validateScore(ev.body), nowIso());
-        result.successes.push({ id, status: 201 });
+        rows.push(validateScore(ev.body));
+        ids.push(id);
       } catch (err) {
         const e = err as LangfuseApiError;
         result.errors.push({ id, status: e.status ?? 500, message: "Invalid request data", error: e.message });
       }
     }
+    if (rows.length === 0) return result;
+    const outcome = await this.store.writer.write("scores", rows);
+    const refused = new Set(outcome.rejectedRows ?? []);
+    ids.forEach((id, i) => {
+      if (refused.has(i)) result.errors.push({ id, status: 500, message: "Score not stored", error: outcome.errors[0] ?? "rejected by the store" });
+      else result.successes.push({ id, status: 201 });
     });
     return result;
   }
@@ -245,7 +235,7 @@ export class LocalScoreStore {
 
 export function localScores(s: LocalScoreStore): LangfuseApi["scores"] {
   return {
-    create: async (body) => s.createSync(body),
+    create: (body) => s.create(body),
     list: async (query) => s.list(query),
     get: async (id) => s.get(id),
     delete: async (id) => s.delete(id),
