@@ -1,4 +1,5 @@
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
+import { errorMessage } from "../errors";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { fromReadableSpan } from "./ingest/from-readable-span";
 import { mapSpans } from "./ingest/ingest-spans";
@@ -110,7 +111,7 @@ export class LocalSpanExporter implements SpanExporter {
               chunk.push(fromReadableSpan(spans[i]!));
             } catch (err) {
               rejected++;
-              if (errors.length < 5) errors.push(`span rejected: ${err instanceof Error ? err.message : String(err)}`);
+              if (errors.length < 5) errors.push(`span rejected: ${errorMessage(err)}`);
             }
           }
           const batch = mapSpans(chunk);

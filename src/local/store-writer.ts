@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
-import { logger } from "../tracing/logger";
+import { errorMessage } from "../errors";
+import { logger } from "../logger";
 import {
   createRowWriter,
   runWriterThread,
@@ -222,7 +223,7 @@ export class StoreWriter {
           for (const seq of [...this.inFlight.keys()]) this.settle(seq, undefined, new Error("The local store was closed before the write committed"));
           return;
         }
-        if (err !== undefined) logger.warnOnce("writer-thread-failed", `Embedded store writer thread failed (${errorOf(err).message}); writing on the main thread.`);
+        if (err !== undefined) logger.warnOnce("writer-thread-failed", `Embedded store writer thread failed (${errorMessage(err)}); writing on the main thread.`);
         // Units the thread had not answered may or may not have committed; every write is an
         // upsert, so writing them again on the main thread is safe.
         const again = [...this.inFlight.values()];
@@ -239,7 +240,7 @@ export class StoreWriter {
       return worker;
     } catch (err) {
       this.workerFailed = true;
-      logger.warnOnce("writer-thread-failed", `Embedded store writer thread could not start (${errorOf(err).message}); writing on the main thread.`);
+      logger.warnOnce("writer-thread-failed", `Embedded store writer thread could not start (${errorMessage(err)}); writing on the main thread.`);
       return undefined;
     }
   }

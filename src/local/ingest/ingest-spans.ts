@@ -7,6 +7,7 @@
  * One bad span never costs its neighbours: a span the mapping cannot handle (a time out of
  * range, say) is rejected alone, and so is a row SQLite refuses; both are counted.
  */
+import { errorMessage } from "../../errors";
 import type { LocalStore } from "../store";
 import { createRowWriter, type RowWriter } from "../store-writer-program";
 import { mapSpan, type MappedSpan } from "./mapping";
@@ -32,7 +33,7 @@ export interface MappedBatch {
 }
 
 const describe = (span: IngestSpan, err: unknown) =>
-  `span ${typeof span?.spanId === "string" ? span.spanId : "?"} rejected: ${err instanceof Error ? err.message : String(err)}`;
+  `span ${typeof span?.spanId === "string" ? span.spanId : "?"} rejected: ${errorMessage(err)}`;
 
 /** Maps spans one by one; a span whose mapping throws is left out and counted. */
 export function mapSpans(spans: readonly IngestSpan[], from = 0, to = spans.length): MappedBatch {
