@@ -60,7 +60,7 @@ describe("OTLP receiver commits", () => {
 });
 
 describe("writeSpans (the receiver's commit loop)", () => {
-  test("5,000 spans are committed as 3 transactions of at most 2,000 on the writer thread, all readable after", async () => {
+  test("5,000 spans are committed as 5 transactions of 1,000 on the writer thread, all readable after", async () => {
     const dir = mkdtempSync(join(tmpdir(), "lfd-chunks-"));
     const store = openLocalStore(join(dir, "c.db"));
     try {
@@ -80,7 +80,7 @@ describe("writeSpans (the receiver's commit loop)", () => {
       }));
       const result = await writeSpans(store, spans);
       expect(result).toMatchObject({ observations: 5000, traces: 5000, rejected: 0 });
-      expect(sizes).toEqual([2000, 2000, 1000]);
+      expect(sizes).toEqual([1000, 1000, 1000, 1000, 1000]);
       expect(store.writer.threaded).toBe(true);
       expect((store.db.prepare("SELECT COUNT(*) AS n FROM observations").get() as { n: number }).n).toBe(5000);
     } finally {

@@ -73,40 +73,29 @@ export function ingestSpans(store: LocalStore, spans: readonly IngestSpan[]): In
 }
 
 /** Spans per transaction in writeSpans: bounds how long one request holds the write lock. */
-export const SPANS_PER_COMMIT = 2_000;
+export const SPANS_PER_COMMIT = 1_000;
 
 /**
  * Maps and stores `spans` through the store's writer (off the event loop for file stores), in
- * transactions of at most `perCommit` spans, so a huge batch never holds the write lock for
- * long and other writers get their turn between chunks. Mapping runs here, one chunk per
- * event-loop turn. Resolves once every chunk committed; rejects if a chunk's transaction
- * failed (earlier chunks stay written: each is whole, and writing them again is harmless).
+ * transactions of at most `perCommit` spans, one after the other: a huge batch never holds the
+ * write lock for long, and while the next chunk is mapped (here, on a later event-loop turn)
+ * the lock is free for other writers, another process included. Resolves once every chunk
+ * committed; rejects if a chunk's transaction failed (earlier chunks stay written: each is
+ * whole, and writing them again is harmless).
  */
 export async function writeSpans(store: LocalStore, spans: readonly IngestSpan[], perCommit = SPANS_PER_COMMIT): Promise<IngestResult> {
   const total: IngestResult = { observations: 0, traces: 0, rejected: 0, errors: [] };
-  const commits: Promise<void>[] = [];
-  let failure: unknown;
   for (let from = 0; from < spans.length; from += perCommit) {
     if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const batch = mapSpans(spans, from, Math.min(spans.length, from + perCommit));
     total.rejected += batch.rejected;
     total.errors.push(...batch.errors);
-    commits.push(
-      store.writer.write("spans", batch.mapped).then(
-        (o) => {
-          total.observations += o.written;
-          total.traces += o.traces;
-          total.rejected += o.rejected;
-          total.errors.push(...o.errors);
-        },
-        (err: unknown) => {
-          failure ??= err;
-        },
-      ),
-    );
+    const o = await store.writer.write("spans", batch.mapped);
+    total.observations += o.written;
+    total.traces += o.traces;
+    total.rejected += o.rejected;
+    total.errors.push(...o.errors);
   }
-  await Promise.all(commits);
-  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
   total.errors = total.errors.slice(0, MAX_ERRORS);
   return total;
 }
