@@ -59,7 +59,11 @@ export class LocalSpanExporter implements SpanExporter {
   /** Exports still writing; forceFlush and shutdown wait for them. */
   private readonly pending = new Set<Promise<void>>();
 
-  constructor(private readonly store: LocalStore) {}
+  constructor(private readonly store: LocalStore) {
+    // Start the writer thread now, with the app, rather than inside the first export (its
+    // start costs the calling thread a few ms).
+    store.writer.start();
+  }
 
   export(spans: ReadableSpan[], resultCallback: (result: LocalExportResult) => void): void {
     if (this.stopped || this.store.closed) {

@@ -86,6 +86,11 @@ export class StoreWriter {
     return this.ensureWorker() !== undefined;
   }
 
+  /** Starts the writer thread of a file store now instead of at the first write. */
+  start(): void {
+    if (!this.closed) this.ensureWorker();
+  }
+
   /** Keeps units in one transaction until the returned release is called (idempotent). */
   hold(): () => void {
     this.holds++;
