@@ -115,6 +115,38 @@ describe("embedded store writer thread", () => {
     expect(count(dbPath, "observations")).toBe(2000);
   });
 
+  test("a lock held longer than lockWaitMs fails the export (counted), and the next one lands once the lock is free", async () => {
+    const dbPath = join(dir, "lock-timeout.db");
+    openLocalStore(dbPath).close();
+    const holder = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const D = require(${JSON.stringify(require.resolve("better-sqlite3"))});
+         const db = new D(${JSON.stringify(dbPath)});
+         db.exec("BEGIN IMMEDIATE");
+         process.stdout.write("locked\\n");
+         setTimeout(() => { db.exec("COMMIT"); db.close(); }, 3000);`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const exited = new Promise<number | null>((resolve) => holder.on("exit", resolve));
+    await new Promise<void>((resolve) => holder.stdout.on("data", (d: Buffer) => d.toString().includes("locked") && resolve()));
+    const store = openLocalStore(dbPath, { lockWaitMs: 300 });
+    try {
+      const exporter = new LocalSpanExporter(store);
+      const first = await new Promise<LocalExportResult>((resolve) => exporter.export(endedSpans(10), resolve));
+      expect(first.code).toBe(ExportResultCode.FAILED);
+      expect(first.error?.message).toContain("locked by another connection for 300 ms");
+      expect(await exited).toBe(0);
+      const second = await new Promise<LocalExportResult>((resolve) => exporter.export(endedSpans(10), resolve));
+      expect(second).toEqual({ code: ExportResultCode.SUCCESS });
+      expect((store.db.prepare("SELECT COUNT(*) AS n FROM observations").get() as { n: number }).n).toBe(10);
+    } finally {
+      store.close();
+    }
+  });
+
   test("a non-string name and an invalid start time are repaired in their batch: 512 sent, 512 stored, 0 failed", async () => {
     const dbPath = join(dir, "bad-span.db");
     const langfuse = new Langfuse({ localDbPath: dbPath, flushAt: 512, flushInterval: 3600 });
