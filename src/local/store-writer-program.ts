@@ -12,7 +12,8 @@
  * root span's name and IO are fallbacks that never override explicit `langfuse.trace.*` values.
  */
 import type Database from "better-sqlite3";
-import type { MappedSpan } from "./ingest/mapping";
+import type { SynchronousLevel } from "../config/local-db";
+import type { MappedSpan } from "./ingest/mapping/records";
 
 /** A validated score, as the `scores` table stores it (times set by the writer). */
 export interface ScoreRowInput {
@@ -354,7 +355,7 @@ export interface WriterThreadData {
   path: string;
   /** require() path of better-sqlite3. */
   sqlite: string;
-  synchronous: "FULL" | "NORMAL";
+  synchronous: SynchronousLevel;
   walAutocheckpointPages: number;
   journalSizeLimit: number;
   /** How long a transaction keeps retrying while another connection holds the write lock, in ms. */

@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import type { SynchronousLevel } from "../config/local-db";
 import { errorMessage } from "../errors";
 import { logger } from "../logger";
 import {
@@ -23,7 +24,7 @@ export interface WriterHost {
 
 /** Settings of a file store's writer thread (from openLocalStore). */
 export interface WriterThreadSettings {
-  synchronous: "FULL" | "NORMAL";
+  synchronous: SynchronousLevel;
   walAutocheckpointPages: number;
   journalSizeLimit: number;
   lockWaitMs: number;

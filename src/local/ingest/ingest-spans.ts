@@ -10,7 +10,8 @@
 import { errorMessage } from "../../errors";
 import type { LocalStore } from "../store";
 import { createRowWriter, type RowWriter } from "../store-writer-program";
-import { mapSpan, type MappedSpan } from "./mapping";
+import { mapSpan } from "./mapping/map-span";
+import type { MappedSpan } from "./mapping/records";
 import type { IngestSpan } from "./span";
 
 export interface IngestResult {
