@@ -373,8 +373,6 @@ export type WriterMessage =
 /** The writer thread's answer after each commit or rollback: one entry per unit since the previous answer. */
 export interface WriterReply {
   results: { seq: number; outcome?: UnitOutcome; error?: string }[];
-  /** Longest time spent waiting for another connection's write lock in this transaction, in ms. */
-  lockWaitMs: number;
 }
 
 /**
@@ -404,7 +402,6 @@ export function runWriterThread(makeRowWriter: typeof createRowWriter): void {
   };
   let open = false;
   let failed: string | undefined;
-  let waited = 0;
   let results: WriterReply["results"] = [];
 
   /** Runs `sql`, retrying while the lock is busy, up to lockWaitMs. */
@@ -413,7 +410,6 @@ export function runWriterThread(makeRowWriter: typeof createRowWriter): void {
     for (;;) {
       try {
         db.exec(sql);
-        waited = Math.max(waited, Date.now() - start);
         return;
       } catch (err) {
         if (!isBusy(err) || Date.now() - start >= data.lockWaitMs) throw err;
@@ -440,13 +436,11 @@ export function runWriterThread(makeRowWriter: typeof createRowWriter): void {
     if (results.length) {
       const reply: WriterReply = {
         results: failed === undefined ? results : results.map((r) => ({ seq: r.seq, error: r.error ?? failed })),
-        lockWaitMs: waited,
       };
       port.postMessage(reply);
     }
     open = false;
     failed = undefined;
-    waited = 0;
     results = [];
   };
 

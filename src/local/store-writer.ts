@@ -73,9 +73,6 @@ export class StoreWriter {
   /** Units sent since the last commit (thread mode). */
   private uncommitted = 0;
   private closed = false;
-  private idleWaiters: (() => void)[] = [];
-  /** Longest lock wait the thread reported (ms), for tests and benchmarks. */
-  longestLockWaitMs = 0;
 
   constructor(
     private readonly host: WriterHost,
@@ -122,12 +119,6 @@ export class StoreWriter {
         if (this.holds === 0) this.commit();
       }
     });
-  }
-
-  /** Resolves once every unit written so far settled. */
-  idle(): Promise<void> {
-    if (this.inFlight.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /**
@@ -185,15 +176,9 @@ export class StoreWriter {
     if (outcome) unit.resolve(outcome);
     else unit.reject(error ?? new Error("the write failed"));
     if (this.inFlight.size === 0) this.worker?.unref();
-    if (this.inFlight.size === 0 && this.idleWaiters.length) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
-    }
   }
 
   private onReply(reply: WriterReply): void {
-    if (reply.lockWaitMs > this.longestLockWaitMs) this.longestLockWaitMs = reply.lockWaitMs;
     for (const r of reply.results) this.settle(r.seq, r.outcome, r.error === undefined ? undefined : new Error(r.error));
   }
 
