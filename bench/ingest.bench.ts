@@ -187,9 +187,10 @@ function runStore(label: string, path: string, batch: number, options?: LocalSto
 }
 
 /**
- * The exporter writes a batch of more than 64 spans in steps (one transaction each) on later
- * event-loop turns and calls back after the last one, so the clock covers each batch up to its
- * callback (timing only the synchronous part of export() would count spans not yet written).
+ * The exporter maps a batch in ~2 ms steps on this thread and hands each chunk to the store's
+ * writer thread, which commits the batch in one transaction; it calls back after that commit,
+ * so the clock covers each batch up to its callback (timing only the synchronous part of
+ * export() would count spans not yet written). The writer thread's CPU is in the CPU figure.
  * Span ids are the OTel SDK's random ones, unlike the sequential ids of the runStore cases.
  */
 async function runExporter(label: string, path: string, options?: LocalStoreOptions): Promise<Row> {
