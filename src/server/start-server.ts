@@ -4,7 +4,7 @@ import { LangfuseError } from "../errors";
 import { LocalApi } from "../local/local-api";
 import { openLocalStore, type LocalStore } from "../local/store";
 import { fromOtlpRequest } from "../local/ingest/from-otlp";
-import { ingestSpans } from "../local/ingest/ingest-spans";
+import { writeSpans } from "../local/ingest/ingest-spans";
 import { createServer, type ServerTimeouts } from "./create-server";
 import type { OtlpIngestResult } from "./otlp-ingest";
 import { HttpError } from "./http-errors";
@@ -113,7 +113,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const idleMemory = idleMemoryRelease(() => {
     if (!store.closed) store.db.pragma("shrink_memory");
   }, MEMORY_RELEASE_IDLE_MS);
-  const ingest = (request: unknown): OtlpIngestResult | void => {
+  const ingest = async (request: unknown): Promise<OtlpIngestResult | void> => {
     let spans: ReturnType<typeof fromOtlpRequest>;
     try {
       spans = fromOtlpRequest(request as Parameters<typeof fromOtlpRequest>[0]);
@@ -121,8 +121,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       // The body parsed but does not describe valid spans: the client's fault, a 400.
       throw new HttpError(400, { error: err instanceof Error ? err.message : "Invalid OTLP trace export" });
     }
-    ingestSpans(store, spans);
+    // Committed in bounded chunks on the store's writer thread: a huge request neither holds
+    // the write lock nor the event loop for long, and a span the mapping refuses (a time out of
+    // range) is rejected alone, reported as OTLP partial success.
+    const result = await writeSpans(store, spans);
     idleMemory.touch();
+    if (result.rejected > 0) return { rejectedSpans: result.rejected, errorMessage: result.errors.join("; ") };
   };
 
   const app = createServer({
