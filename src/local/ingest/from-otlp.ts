@@ -178,10 +178,6 @@ export function fromOtlpRequest(request: unknown): IngestSpan[] {
         }
         let start = nanosToMs(field(s, "startTimeUnixNano", "start_time_unix_nano"));
         let end = nanosToMs(field(s, "endTimeUnixNano", "end_time_unix_nano"));
-        if ((start !== undefined && start > MAX_DATE_MS) || (end !== undefined && end > MAX_DATE_MS)) {
-          problems.push("startTimeUnixNano/endTimeUnixNano:out-of-range");
-          continue;
-        }
         if (start === undefined) start = end ?? Date.now();
         if (end === undefined) end = start;
         const status = isObj(s.status) ? s.status : undefined;
