@@ -10,6 +10,8 @@ export * from "./api/types";
 export type { LangfuseApi } from "./api/langfuse-api";
 export { LangfuseApiError } from "./api/errors";
 export { HttpApi, type HttpApiOptions } from "./api/http";
+export { normalizeUsage } from "./api/usage";
+export type { UsageDetailsInput, OpenAIChatUsage, OpenAIResponsesUsage, AnthropicUsage, LangChainUsageMetadata } from "./api/usage";
 export * from "./config";
 export * from "./client";
 export * from "./tracing";
