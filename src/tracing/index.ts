@@ -32,7 +32,7 @@ export { propagateAttributes } from "./propagation";
 export type { PropagateAttributesParams, PropagatedExperimentAttributes } from "./propagation";
 export { isTraceSampled } from "./sampling";
 export { serializeValue } from "./serialize";
-export { LangfuseSpanProcessor, isDefaultExportSpan } from "./span-processor";
+export { LangfuseSpanProcessor, isDefaultExportSpan, isKnownLLMInstrumentationScope, KNOWN_LLM_INSTRUMENTATION_SCOPE_PREFIXES } from "./span-processor";
 export type { LangfuseSpanProcessorParams } from "./span-processor";
 export { LangfuseTraceSampler } from "./tracer-setup";
 export type { ProviderMode } from "./tracer-setup";
