@@ -7,11 +7,12 @@ import type { BaseMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
 import type { ChainValues } from "@langchain/core/utils/types";
 import "../../client/get-client";
+import { errorMessage } from "../../errors";
 import type { Langfuse } from "../../client/langfuse";
 import type { LangfuseGenerationAttributes, PromptLink } from "../../tracing/attributes";
 import type { ObservationType } from "../../tracing/constants";
 import { startObservation } from "../../tracing/free-functions";
-import { logger } from "../../tracing/logger";
+import { logger } from "../../logger";
 import type { LangfuseObservation, StartObservationOptions } from "../../tracing/observations";
 
 /** Options of the LangChain / LangGraph `CallbackHandler`. */
@@ -94,10 +95,6 @@ function modelName(llm: Serialized, invocation: Obj, metadata: Obj | undefined):
   const kwargs = (llm as unknown as { kwargs?: Obj }).kwargs;
   for (const v of [kwargs?.model, kwargs?.model_name, kwargs?.modelName]) if (typeof v === "string" && v) return v;
   return undefined;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**

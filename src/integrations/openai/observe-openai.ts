@@ -1,9 +1,10 @@
 import type { SpanContext } from "@opentelemetry/api";
 import "../../client/get-client";
+import { errorMessage } from "../../errors";
 import type { Langfuse } from "../../client/langfuse";
 import type { PromptLink } from "../../tracing/attributes";
 import { startObservation } from "../../tracing/free-functions";
-import { logger } from "../../tracing/logger";
+import { logger } from "../../logger";
 import type { LangfuseGeneration } from "../../tracing/observations";
 import {
   accumulatorFor,
@@ -168,7 +169,7 @@ class Recorder {
     if (this.ended) return;
     this.ended = true;
     try {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       const e = err as { status?: unknown; code?: unknown; type?: unknown };
       const details: Obj = {};
       if (e && typeof e === "object") {
