@@ -46,6 +46,8 @@ export {
   createTraceId,
 } from "./current";
 export { observe, getOriginalFunction } from "./observe";
+export { getCurrentTraceparent, injectTraceContext, parseTraceparent } from "./w3c";
+export type { HeaderCarrier } from "./w3c";
 export type { ObserveOptions, ObserveConfig, DynamicObserveOptions } from "./observe";
 export { startObservation, startAsCurrentObservation, scoreCurrentSpan, scoreCurrentTrace } from "./free-functions";
 export { OtlpJsonHttpExporter } from "./otlp-http-exporter";
