@@ -7,7 +7,7 @@ import { Attr } from "../tracing/constants";
 import { logger } from "../logger";
 import { propagateAttributes, type PropagatedExperimentAttributes } from "../tracing/propagation";
 import { serializeValue } from "../tracing/serialize";
-import type { EvalsHost, RunObservation } from "../datasets/types";
+import type { EvalsHost, RunObservation } from "./host";
 import { Evaluation, normalizeEvaluations } from "./evaluation";
 import { ExperimentResult } from "./experiment-result";
 import { ProgressBar } from "./progress-bar";

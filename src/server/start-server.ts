@@ -1,8 +1,10 @@
 import type { AddressInfo } from "node:net";
 import { LangfuseError } from "../errors";
 import { LocalApi, openLocalStore, type LocalStore } from "../local";
-import { fromOtlpRequest, ingestSpans } from "../local/ingest";
-import { createServer, type OtlpIngestResult } from "./create-server";
+import { fromOtlpRequest } from "../local/ingest/from-otlp";
+import { ingestSpans } from "../local/ingest/ingest-spans";
+import { createServer } from "./create-server";
+import type { OtlpIngestResult } from "./otlp-ingest";
 import { HttpError } from "./http-errors";
 import { MEDIA_BYTES_PATH } from "./routes/media-bytes-route";
 import { resolveServerKeys, type ServerKeys } from "./server-keys";

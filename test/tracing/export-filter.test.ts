@@ -13,7 +13,7 @@ import {
   KNOWN_LLM_INSTRUMENTATION_SCOPE_PREFIXES,
   LangfuseSpanProcessor,
   type LangfuseSpanProcessorParams,
-} from "../../src/tracing";
+} from "../../src";
 
 async function run(
   emit: (provider: NodeTracerProvider) => void,

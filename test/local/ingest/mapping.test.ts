@@ -1,4 +1,5 @@
-import { mapSpan, resolveObservationType, computeCost } from "../../../src/local/ingest";
+import { mapSpan, resolveObservationType } from "../../../src/local/ingest/mapping";
+import { computeCost } from "../../../src/local/ingest/prices";
 import { RESOURCE, span } from "./span-fixtures";
 
 const typeOf = (attrs: Record<string, string | number | boolean>, over = {}) => resolveObservationType(span(attrs, over));
