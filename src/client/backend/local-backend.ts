@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from "../../config/types";
-import { DEFAULT_LOCAL_DB_PATH } from "../../config/resolve-config";
+import { DEFAULT_LOCAL_DB_PATH } from "../../config/local-db";
 import type { Backend } from "./backend";
 
 type EmbeddedModules = {

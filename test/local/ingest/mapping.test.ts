@@ -1,4 +1,5 @@
-import { mapSpan, resolveObservationType } from "../../../src/local/ingest/mapping";
+import { mapSpan } from "../../../src/local/ingest/mapping/map-span";
+import { resolveObservationType } from "../../../src/local/ingest/mapping/observation-type";
 import { computeCost } from "../../../src/local/ingest/prices";
 import { RESOURCE, span } from "./span-fixtures";
 
