@@ -3,6 +3,7 @@
  * wins; otherwise the first of USAGE_SOURCES that reads anything gives the raw counts, which are
  * then kept as non-negative integers. A new provider or framework convention is one more source.
  */
+import { normalizeUsage } from "../../../api/usage";
 import type { IngestAttributes, IngestSpan } from "../span";
 import { first } from "./attribute-values";
 import { F_USAGE } from "./attribute-flags";
@@ -89,14 +90,19 @@ const prefixedTokenCounts: UsageSource = (span, flags) => (flags & F_USAGE ? gen
 /** Asked in order when the span has no (valid) Langfuse usage attribute; the first answer wins. */
 export const USAGE_SOURCES: readonly UsageSource[] = [vercelAiSdk, prefixedTokenCounts];
 
-/** The Langfuse attribute as counts, or undefined when absent or not valid JSON (then the sources apply). */
+/**
+ * The Langfuse attribute as counts, or undefined when absent or not valid JSON (then the
+ * sources apply). Other SDKs (the official ones among them) may send a provider's usage object
+ * as is (`prompt_tokens`, `input_tokens_details`, Anthropic cache keys): it is normalised to
+ * Langfuse keys as the server does, so no count is summed twice into the total.
+ */
 function langfuseUsage(a: IngestAttributes): Record<string, number> | undefined {
   const given = a["langfuse.observation.usage_details"];
   if (given === undefined || given === null) return undefined;
-  if (typeof given !== "string") return typeof given === "object" && !Array.isArray(given) ? nonNegativeInts(given) : {};
+  if (typeof given !== "string") return typeof given === "object" && !Array.isArray(given) ? (normalizeUsage(given) ?? {}) : {};
   try {
     const p = JSON.parse(given) as unknown;
-    return typeof p === "object" && p !== null && !Array.isArray(p) ? nonNegativeInts(p as Record<string, unknown>) : {};
+    return typeof p === "object" && p !== null && !Array.isArray(p) ? (normalizeUsage(p) ?? {}) : {};
   } catch {
     return undefined;
   }
