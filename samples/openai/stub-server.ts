@@ -108,7 +108,7 @@ function responseObject(body: Body, text: string, status = "completed"): Body {
     created_at: 1_700_000_000,
     status,
     model: String(body.model ?? "gpt-4o-mini"),
-    output: [{ type: "message", id: "msg_stub", status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [] }] }],
+    output: status === "in_progress" ? [] : [{ type: "message", id: "msg_stub", status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [] }] }],
     usage: status === "completed" ? RESPONSES_USAGE : null,
     error: null,
     incomplete_details: null,

@@ -273,6 +273,35 @@ describe.each([
     expect(g.completionStartTime).not.toBeNull();
   });
 
+  it("responses.stream() helper and finalResponse()", async () => {
+    const client = make();
+    let text = "";
+    const { gens } = await traced(async () => {
+      const runner = client.responses.stream({ model: "gpt-4o-mini", input: "helper" });
+      const final = await runner.finalResponse();
+      text = final.output_text;
+    });
+    expect(text).toBe("Echo: helper");
+    expect(gens).toHaveLength(1);
+    expect(gens[0]).toMatchObject({ name: "OpenAI.responses.stream", output: { role: "assistant", content: "Echo: helper" } });
+    expect(gens[0]!.usageDetails).toEqual(RESPONSES_USAGE_KEYS);
+    expect(gens[0]!.completionStartTime).not.toBeNull();
+  });
+
+  it("with tracing off the SDK's objects are left untouched; resources keep their identity", async () => {
+    const off = new Langfuse({ tracingEnabled: false });
+    try {
+      const client = make({ langfuse: off });
+      expect(client.chat).toBe(client.chat);
+      expect(client.chat.completions).toBe(client.chat.completions);
+      const p = client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "off" }] });
+      expect(Object.prototype.hasOwnProperty.call(p, "parse")).toBe(false);
+      expect((await p).choices[0]!.message.content).toBe("Echo: off");
+    } finally {
+      await off.shutdown();
+    }
+  });
+
   it("prompt linking and a custom name", async () => {
     const client = make({ name: "answer", langfusePrompt: { name: "qa-prompt", version: 3, isFallback: false } });
     const { gens } = await traced(() => client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "p" }] }));
