@@ -11,7 +11,8 @@ import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messa
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
-import { FakeListChatModel } from "@langchain/core/utils/testing";
+import { Document } from "@langchain/core/documents";
+import { FakeListChatModel, FakeRetriever } from "@langchain/core/utils/testing";
 import type { ChatResult } from "@langchain/core/outputs";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { z } from "zod";
@@ -184,6 +185,16 @@ describe("CallbackHandler", () => {
       expect(s.attributes["user.id"]).toBe("u-g");
       expect(s.attributes["session.id"]).toBe("s-g");
     }
+  });
+
+  it("a retriever run is a RETRIEVER observation with the query as input and the documents as output", async () => {
+    const handler = new CallbackHandler({ sessionId: "s-r", langfuse: lf });
+    const retriever = new FakeRetriever({ output: [new Document({ pageContent: "X is Y.", metadata: { source: "kb-1" } })] });
+    const docs = await retriever.invoke("what is X?", { callbacks: [handler] });
+    expect(docs).toHaveLength(1);
+    const all = await stored(handler.lastTraceId!);
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({ type: "RETRIEVER", input: "what is X?", output: [{ pageContent: "X is Y.", metadata: { source: "kb-1" } }] });
   });
 
   it("errors: the failing tool and the chain above it are level ERROR; metadata overrides the user per run", async () => {

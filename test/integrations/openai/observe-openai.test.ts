@@ -302,6 +302,17 @@ describe.each([
     }
   });
 
+  it("an explicit parent observation wins over the current span", async () => {
+    let parentId = "";
+    const { gens } = await traced(async () => {
+      const parent = lf.startObservation({ name: "explicit-parent" });
+      parentId = parent.id;
+      await make({ parent }).chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "p" }] });
+      parent.end();
+    });
+    expect(gens[0]!.parentObservationId).toBe(parentId);
+  });
+
   it("prompt linking and a custom name", async () => {
     const client = make({ name: "answer", langfusePrompt: { name: "qa-prompt", version: 3, isFallback: false } });
     const { gens } = await traced(() => client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "p" }] }));
