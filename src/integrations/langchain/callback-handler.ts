@@ -129,6 +129,14 @@ export class CallbackHandler extends BaseCallbackHandler {
     this.options = options;
   }
 
+  /**
+   * LangChain may copy handlers when it derives child callback managers; a copy would lose the
+   * run map that nests child runs under their parents, so the handler is its own copy.
+   */
+  override copy(): this {
+    return this;
+  }
+
   /** The recorded run a new run with `parentRunId` hangs under (skipping hidden runs). */
   private parentOf(parentRunId: string | undefined): RunState | undefined {
     let id = parentRunId;
