@@ -42,4 +42,25 @@ describe("ingest usage normalisation", () => {
     expect(call.usageDetails).toEqual({ input: 30, output: 12, total: 42 });
     expect(call.totalCost).toBeGreaterThan(0);
   });
+
+  it("AI SDK with Anthropic: cache reads and writes from the provider metadata, subtracted from input once", () => {
+    const scope = { name: "ai", version: "" };
+    const providerMetadata = {
+      anthropic: { usage: { input_tokens: 7, cache_creation_input_tokens: 2089, cache_read_input_tokens: 16399, cache_creation: { ephemeral_5m_input_tokens: 2089, ephemeral_1h_input_tokens: 0 }, output_tokens: 445 } },
+    };
+    const o = mapSpan(
+      span(
+        {
+          "ai.operationId": "ai.generateText.doGenerate",
+          "ai.model.id": "claude-sonnet-4-20250514",
+          "gen_ai.usage.input_tokens": 7 + 2089 + 16399,
+          "gen_ai.usage.output_tokens": 445,
+          "ai.response.providerMetadata": JSON.stringify(providerMetadata),
+        },
+        { name: "ai.generateText.doGenerate", scope },
+      ),
+    ).observation;
+    expect(o.usageDetails).toEqual({ input: 7, output: 445, input_cached_tokens: 16399, input_cache_creation: 0, input_cache_creation_5m: 2089, input_cache_creation_1h: 0, total: 7 + 445 + 16399 + 2089 });
+    expect(o.totalCost).toBeCloseTo(7 * 3e-6 + 445 * 1.5e-5 + 16399 * 3e-7 + 2089 * 3.75e-6, 12);
+  });
 });
