@@ -70,7 +70,8 @@ async function main(): Promise<void> {
   setLangfuseTracerProvider(new NodeTracerProvider({ spanProcessors: [officialProcessor] }));
 
   const results: Record<string, Record<Variant, { wall: number[]; cpu: number[] }>> = {};
-  for (const transport of ["in-process", "stub"] as const) {
+  const transports = (process.env.BENCH_TRANSPORTS ?? "in-process,stub").split(",") as ("in-process" | "stub")[];
+  for (const transport of transports) {
     const make = () =>
       new OpenAI(transport === "stub" ? { baseURL: stub.baseURL, apiKey: "sk-bench", maxRetries: 0 } : { baseURL: "http://memory/v1", apiKey: "sk-bench", maxRetries: 0, fetch: memoryFetch });
     const clients: Record<Variant, OpenAI> = {

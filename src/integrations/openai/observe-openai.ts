@@ -65,7 +65,6 @@ const RESOURCES = new Set(["chat", "chat.completions", "responses", "embeddings"
 interface APIPromiseLike {
   responsePromise: Promise<unknown>;
   parseResponse: (client: unknown, props: unknown) => unknown;
-  parse: () => Promise<unknown>;
   asResponse: () => Promise<unknown>;
 }
 function isAPIPromise(v: unknown): v is APIPromiseLike {
@@ -74,7 +73,6 @@ function isAPIPromise(v: unknown): v is APIPromiseLike {
     typeof p === "object" &&
     p !== null &&
     typeof p.parseResponse === "function" &&
-    typeof p.parse === "function" &&
     typeof p.asResponse === "function" &&
     typeof (p.responsePromise as Promise<unknown> | undefined)?.then === "function"
   );
@@ -228,44 +226,47 @@ function instrumentPromise(p: APIPromiseLike, rec: Recorder, streaming: boolean)
     throw err;
   });
   const parseResponse = p.parseResponse;
-  p.parseResponse = async function observedParseResponse(this: unknown, client: unknown, props: unknown) {
-    let data: unknown;
+  p.parseResponse = function observedParseResponse(this: unknown, client: unknown, props: unknown) {
+    parsed = true;
+    let result: unknown;
     try {
-      data = await parseResponse.call(this, client, props);
+      result = parseResponse.call(this, client, props);
     } catch (err) {
       rec.fail(err);
       throw err;
     }
-    if (isStream(data)) instrumentStream(data, rec);
-    else rec.finishData(data);
-    return data;
-  };
-  const parse = p.parse;
-  p.parse = function observedParse(this: unknown) {
-    parsed = true;
-    return parse.call(this);
+    return Promise.resolve(result).then(
+      (data) => {
+        if (isStream(data)) instrumentStream(data, rec);
+        else rec.finishData(data);
+        return data;
+      },
+      (err: unknown) => {
+        rec.fail(err);
+        throw err;
+      },
+    );
   };
   const asResponse = p.asResponse;
   p.asResponse = function observedAsResponse(this: unknown) {
     const result = asResponse.call(this);
-    // withResponse() parses first and then asks for the Response: only a bare asResponse()
-    // leaves the body to the caller. Then a non-streamed body is read from a clone.
-    if (!parsed) {
-      result.then(
-        (response) => {
-          if (parsed) return;
-          const r = response as { clone?: () => { json(): Promise<unknown> } };
-          if (streaming || typeof r?.clone !== "function") return rec.finishBare("raw response returned to the caller");
-          r.clone()
-            .json()
-            .then(
-              (data) => rec.finishData(data),
-              () => rec.finishBare("raw response returned to the caller"),
-            );
-        },
-        () => undefined,
-      );
-    }
+    // withResponse() parses and asks for the Response: its parse callback is registered first,
+    // so `parsed` is set by the time this one runs. Only a bare asResponse() leaves the body to
+    // the caller; a non-streamed body is then read from a clone.
+    result.then(
+      (response) => {
+        if (parsed) return;
+        const r = response as { clone?: () => { json(): Promise<unknown> } };
+        if (streaming || typeof r?.clone !== "function") return rec.finishBare("raw response returned to the caller");
+        r.clone()
+          .json()
+          .then(
+            (data) => rec.finishData(data),
+            () => rec.finishBare("raw response returned to the caller"),
+          );
+      },
+      () => undefined,
+    );
     return result;
   };
 }

@@ -295,7 +295,7 @@ describe.each([
       expect(client.chat).toBe(client.chat);
       expect(client.chat.completions).toBe(client.chat.completions);
       const p = client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "off" }] });
-      expect(Object.prototype.hasOwnProperty.call(p, "parse")).toBe(false);
+      expect(Object.prototype.hasOwnProperty.call(p, "asResponse")).toBe(false);
       expect((await p).choices[0]!.message.content).toBe("Echo: off");
     } finally {
       await off.shutdown();
