@@ -3,6 +3,7 @@ import "../../client/get-client";
 import { errorMessage } from "../../errors";
 import type { Langfuse } from "../../client/langfuse";
 import type { PromptLink } from "../../tracing/attributes";
+import { Attr } from "../../tracing/constants";
 import { startObservation } from "../../tracing/free-functions";
 import { logger } from "../../logger";
 import type { LangfuseGeneration } from "../../tracing/observations";
@@ -93,6 +94,21 @@ function isRunner(v: unknown): v is RunnerLike {
 }
 
 /**
+ * Request bodies and parsed responses are plain JSON (the SDK sends and parses them as JSON),
+ * so plain JSON.stringify gives the same text as the general serializer, whose replacer walk
+ * (cycles, Maps, Errors, BigInts) costs several microseconds per call. Strings stay raw; a value
+ * JSON.stringify rejects goes to the general serializer unchanged.
+ */
+function jsonText(value: unknown): unknown {
+  if (value === undefined || typeof value === "string") return value;
+  try {
+    return JSON.stringify(value) ?? value;
+  } catch {
+    return value;
+  }
+}
+
+/**
  * One generation's recording. Every method is idempotent after the end and never throws:
  * tracing must not change what the OpenAI SDK does.
  */
@@ -126,7 +142,7 @@ class Recorder {
     try {
       const f = responseFields(this.op, data);
       this.gen.update({
-        output: f.output,
+        output: jsonText(f.output),
         usageDetails: isObj(f.usage) ? (f.usage as Obj as Record<string, number>) : (this.acc?.usage as Record<string, number> | undefined),
         model: f.model,
       });
@@ -144,7 +160,7 @@ class Recorder {
       const acc = this.acc ?? accumulatorFor(this.op);
       const failed = "failed" in acc ? acc.failed : undefined;
       this.gen.update({
-        output: acc.output(),
+        output: jsonText(acc.output()),
         usageDetails: isObj(acc.usage) ? (acc.usage as Record<string, number>) : undefined,
         model: acc.model,
         ...(failed ? { level: "ERROR" as const, statusMessage: failed } : early ? { statusMessage: "stream closed before its end" } : {}),
@@ -300,14 +316,16 @@ function startGeneration(options: ObserveOpenAIOptions, path: string, spec: Meth
       name: options.name ?? `OpenAI.${path}`,
       asType: (spec.op === "embeddings" ? "embedding" : "generation") as "generation",
       model: typeof body.model === "string" ? body.model : undefined,
-      modelParameters: modelParameters(body),
-      input: requestInput(spec.op, body),
+      input: jsonText(requestInput(spec.op, body)),
       metadata: options.metadata,
       prompt: options.langfusePrompt,
       parentSpanContext: parentContext(options.parent),
     };
     const gen = options.langfuse ? options.langfuse.startObservation(start) : startObservation(start);
     if (!gen.isRecording()) return undefined;
+    // Flat scalars (modelParameters() makes them so): plain JSON is the wire text.
+    const params = modelParameters(body);
+    if (params) gen.otelSpan.setAttribute(Attr.OBSERVATION_MODEL_PARAMETERS, JSON.stringify(params));
     if (options.userId !== undefined || options.sessionId !== undefined || options.tags !== undefined || options.traceName !== undefined) {
       gen.updateTrace({ userId: options.userId, sessionId: options.sessionId, tags: options.tags, name: options.traceName });
     }
