@@ -6,9 +6,9 @@ import { localProjects } from "./api/projects";
 import { LocalPrompts } from "./api/prompts";
 import { localObservations, LocalReads, localSessions, localTraces } from "./api/reads";
 import { LocalScoreStore, localScores } from "./api/scores";
+import { guardInputs } from "./api/input-guard";
 import type { LocalStore } from "./store";
 import { SDK_VERSION } from "../config/sdk-info";
-
 
 export interface LocalApiOptions {
   /** Upload/download URLs handed out for media (the local server points them at itself). */
@@ -35,6 +35,7 @@ export class LocalApi implements LangfuseApi {
   readonly projects: LangfuseApi["projects"] = localProjects();
   private readonly mediaStore: LocalMediaStore;
 
+  /** Every resource's arguments pass through guardInputs (depth bound, well-formed text) first. */
   constructor(
     readonly store: LocalStore,
     options: LocalApiOptions = {},
@@ -43,16 +44,16 @@ export class LocalApi implements LangfuseApi {
     const scores = new LocalScoreStore(store);
     const reads = new LocalReads(store, scores);
     this.mediaStore = new LocalMediaStore(store, options.mediaUrls ?? LOCAL_MEDIA_URLS);
-    this.prompts = new LocalPrompts(store);
-    this.datasets = localDatasets(datasets);
-    this.datasetItems = localDatasetItems(datasets);
-    this.datasetRunItems = localDatasetRunItems(datasets);
-    this.scores = localScores(scores);
-    this.ingestion = { batch: async (events) => scores.batch(events) };
-    this.media = localMedia(this.mediaStore);
-    this.traces = localTraces(reads);
-    this.observations = localObservations(reads);
-    this.sessions = localSessions(reads);
+    this.prompts = guardInputs(new LocalPrompts(store));
+    this.datasets = guardInputs(localDatasets(datasets));
+    this.datasetItems = guardInputs(localDatasetItems(datasets));
+    this.datasetRunItems = guardInputs(localDatasetRunItems(datasets));
+    this.scores = guardInputs(localScores(scores));
+    this.ingestion = guardInputs({ batch: async (events: T.IngestionEvent[]) => scores.batch(events) });
+    this.media = guardInputs(localMedia(this.mediaStore));
+    this.traces = guardInputs(localTraces(reads));
+    this.observations = guardInputs(localObservations(reads));
+    this.sessions = guardInputs(localSessions(reads));
   }
 
   async health(): Promise<T.HealthResponse> {

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { SynchronousLevel } from "../config/local-db";
@@ -48,6 +48,18 @@ export interface LocalStore {
 /** Size of the WAL at which a commit checkpoints it (see openLocalStore). */
 const WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024;
 
+/**
+ * Creates `path` empty with mode 0600 unless it exists (SQLite takes an empty file as a new
+ * database). Best effort: when it cannot be created, opening it fails next with SQLite's message.
+ */
+function createPrivateFile(path: string): void {
+  try {
+    closeSync(openSync(path, "wx", 0o600));
+  } catch {
+    // EEXIST (the usual case) or a path SQLite will refuse with a clearer error.
+  }
+}
+
 /** Opens (creating if needed, parent folders included) the store at `path` and migrates it. */
 export function openLocalStore(path: string, options: LocalStoreOptions = {}): LocalStore {
   if (typeof path !== "string" || path.length === 0) {
@@ -55,7 +67,12 @@ export function openLocalStore(path: string, options: LocalStoreOptions = {}): L
   }
   const memory = path === ":memory:";
   const resolved = memory ? path : resolve(path);
-  if (!memory && !options.readonly) mkdirSync(dirname(resolved), { recursive: true });
+  if (!memory && !options.readonly) {
+    // Traces are private data: folders we create are 0700 and a new store file 0600 (SQLite
+    // gives its -wal and -shm files the database file's mode). Existing files keep their mode.
+    mkdirSync(dirname(resolved), { recursive: true, mode: 0o700 });
+    createPrivateFile(resolved);
+  }
   let db: Database.Database;
   try {
     db = new Database(resolved, { readonly: options.readonly ?? false });

@@ -58,7 +58,7 @@ export const traceListQuery = query({
   sessionId: str,
   version: str,
   release: str,
-  tags: stringArray,
+  tags: { ...stringArray, maxItems: 100 },
   environment: stringArray,
   fromTimestamp: timestamp,
   toTimestamp: timestamp,

@@ -25,6 +25,8 @@ interface RawRequest {
   label: string;
   /** Hostile-looking but legal (unknown query keys are ignored, random bytes may be valid protobuf): no 5xx is all we ask. */
   tolerated?: boolean;
+  /** The exact status this request must get (default: any 4xx). */
+  expect?: number;
 }
 
 interface RawResponse {
@@ -198,7 +200,34 @@ function buildRequests(basic: string): RawRequest[] {
     out.push({ method: "POST", path: route, headers: { ...json, ...auth }, body: Buffer.from(text.slice(0, cut)), label: `truncated ${route} at ${cut}` });
   }
 
-  // 9. Wrong methods.
+  // 9. Values the store could never write out again, and query keys that reach SQL: each a 400.
+  const nested = (levels: number, open: string, close: string) => open.repeat(levels) + "1" + close.repeat(levels);
+  for (const levels of [5_000, 10_000]) {
+    for (const [open, close] of [["[", "]"], ['{"a":', "}"]] as const) {
+      const deep = nested(levels, open, close);
+      const bodies: [string, string][] = [
+        ["/api/public/scores", `{"name":"s","value":1,"traceId":"t","metadata":${deep}}`],
+        ["/api/public/v2/prompts", `{"name":"deep","prompt":"x","config":${deep}}`],
+        ["/api/public/dataset-items", `{"datasetName":"fuzz-ds","input":${deep}}`],
+        ["/api/public/ingestion", `{"batch":[{"id":"e","type":"score-create","timestamp":"2026-01-01T00:00:00Z","body":{"name":"n","value":1,"traceId":"t","metadata":${deep}}}]}`],
+        ["/api/public/otel/v1/traces", `{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"arrayValue":{"values":[${deep}]}}}]}}]}`],
+      ];
+      for (const [route, body] of bodies) out.push({ method: "POST", path: route, headers: { ...json, ...auth }, body: Buffer.from(body), label: `nested ${levels} ${open} ${route}`, expect: 400 });
+    }
+  }
+  const span = (start: string, end: string) => ({
+    resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", name: "t", startTimeUnixNano: start, endTimeUnixNano: end }] }] }],
+  });
+  for (const [start, end] of [["99999999999999999999999", "1"], ["1700000000000000000", "999999999999999999999999999999"], ["18446744073709551615000", "18446744073709551615000"]]) {
+    out.push({ method: "POST", path: "/api/public/otel/v1/traces", headers: { ...json, ...auth }, body: Buffer.from(JSON.stringify(span(start, end))), label: `otlp time ${start}/${end}`, expect: 400 });
+  }
+  const repeatedTags = Array.from({ length: 1000 }, () => "tags=a").join("&");
+  const manyTags = Array.from({ length: 1000 }, (_, i) => `tags=t${i}`).join("&");
+  for (const q of [repeatedTags, manyTags, "orderBy=constructor.asc", "orderBy=__proto__.desc", "orderBy=toString.asc", "orderBy=hasOwnProperty.desc"]) {
+    out.push({ method: "GET", path: `/api/public/traces?${q}`, headers: auth, label: `traces query ${q.slice(0, 40)}`, expect: 400 });
+  }
+
+  // 10. Wrong methods.
   for (const route of [...postRoutes, "/api/public/health", "/api/public/traces", "/api/public/otel/v1/traces"]) {
     for (const m of ["PUT", "PATCH", "DELETE"]) out.push({ method: m, path: route, headers: auth, label: `method ${m} ${route}` });
   }
@@ -220,6 +249,10 @@ test("1,000+ malformed or hostile requests all get a 4xx with a message; the ser
         res = await send(url, req);
       } catch (err) {
         failures.push(`${req.label}: transport error ${(err as Error).message}`);
+        continue;
+      }
+      if (req.expect !== undefined && res.status !== req.expect) {
+        failures.push(`${req.label}: status ${res.status}, expected ${req.expect}: ${res.body.slice(0, 200)}`);
         continue;
       }
       if (res.status < 400 || res.status >= 500) {

@@ -3,6 +3,8 @@ import { LangfuseApiError } from "../errors";
 import type { LangfuseApi } from "../langfuse-api";
 import type * as T from "../types";
 import { DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, retryDelayMs, type RetryPolicy } from "./retry-policy";
+import { inspect } from "node:util";
+import { inspectRedacted } from "../../config/hide-secrets";
 
 export interface HttpApiOptions {
   /** e.g. https://cloud.langfuse.com or http://127.0.0.1:3000 (trailing slashes are ignored). */
@@ -102,6 +104,11 @@ export class HttpApi implements LangfuseApi {
       "x-langfuse-public-key": options.publicKey,
       Accept: "application/json",
     };
+  }
+
+  /** `console.log(api)` and `util.inspect` show the credentials redacted. */
+  [inspect.custom](depth: number, options: object, inspectFn: typeof inspect): string {
+    return inspectRedacted(this, depth, options, inspectFn);
   }
 
   private scrub(text: string): string {

@@ -199,14 +199,19 @@ export class LocalReads {
       ["version", "version"],
       ["release", "release"],
     ]);
-    for (const tag of asArray(query.tags)) filter.add("EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE value = ?)", tag);
+    // Every requested tag present: one clause over a JSON array of them, however many there are
+    // (one EXISTS per tag nested past SQLite's expression depth of 1,000).
+    const tags = [...new Set(asArray(query.tags))];
+    if (tags.length)
+      filter.add("NOT EXISTS (SELECT 1 FROM json_each(?) want WHERE want.value NOT IN (SELECT value FROM json_each(traces.tags)))", JSON.stringify(tags));
     filter
       .environments(query.environment)
       .timeRange("timestamp", { value: query.fromTimestamp, field: "fromTimestamp" }, { value: query.toTimestamp, field: "toTimestamp" });
     let order = "timestamp DESC";
     if (query.orderBy) {
       const m = /^(\w+)\.(asc|desc)$/i.exec(query.orderBy);
-      const col = m ? TRACE_ORDER_FIELDS[m[1]!] : undefined;
+      // Own keys only: `constructor.asc` must not find Object.prototype.constructor.
+      const col = m && Object.hasOwn(TRACE_ORDER_FIELDS, m[1]!) ? TRACE_ORDER_FIELDS[m[1]!] : undefined;
       if (!m || !col) throw invalidField("orderBy", "Expected '<field>.asc' or '<field>.desc' with field one of " + Object.keys(TRACE_ORDER_FIELDS).join(", "));
       order = `${col} ${m[2]!.toUpperCase()}`;
     }
