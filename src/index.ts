@@ -9,6 +9,8 @@ import "reflect-metadata";
 // Errors
 export { LangfuseError, LangfuseValidationError, type LangfuseErrorCode, type ValidationIssue } from "./errors";
 export { LangfuseApiError } from "./api/errors";
+export { normalizeUsage } from "./api/usage";
+export type { UsageDetailsInput, OpenAIChatUsage, OpenAIResponsesUsage, AnthropicUsage, LangChainUsageMetadata } from "./api/usage";
 
 // The public API's types and clients
 export type {
@@ -139,7 +141,13 @@ export {
 } from "./tracing/observations";
 export { propagateAttributes, type PropagateAttributesParams, type PropagatedExperimentAttributes } from "./tracing/propagation";
 export { isTraceSampled } from "./tracing/sampling";
-export { LangfuseSpanProcessor, isDefaultExportSpan, type LangfuseSpanProcessorParams } from "./tracing/span-processor";
+export {
+  LangfuseSpanProcessor,
+  isDefaultExportSpan,
+  isKnownLLMInstrumentationScope,
+  KNOWN_LLM_INSTRUMENTATION_SCOPE_PREFIXES,
+  type LangfuseSpanProcessorParams,
+} from "./tracing/span-processor";
 export type { ProviderMode } from "./tracing/tracer-setup";
 export {
   updateCurrentSpan,
@@ -151,6 +159,7 @@ export {
 } from "./tracing/current";
 export { observe, getOriginalFunction, type ObserveOptions, type ObserveConfig, type DynamicObserveOptions } from "./tracing/observe";
 export { startObservation, startAsCurrentObservation, scoreCurrentSpan, scoreCurrentTrace } from "./tracing/free-functions";
+export { getCurrentTraceparent, injectTraceContext, parseTraceparent, type HeaderCarrier } from "./tracing/w3c";
 
 // Decorators
 export { Observe, Observable, type ObserveMethodDecorator, type ObservableClassDecorator } from "../decorators/observe.decorator";
