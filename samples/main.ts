@@ -16,6 +16,8 @@ const SAMPLES: { dir: string; what: string }[] = [
   { dir: "demo", what: "tracing: nested @Observe methods inside propagateAttributes" },
   { dir: "prompts", what: "prompt management and @Prompt injection" },
   { dir: "qa", what: "a dataset and a decorator-registered experiment suite" },
+  { dir: "openai", what: "observeOpenAI against a local OpenAI-compatible stub, inside @Observe methods" },
+  { dir: "langchain", what: "a LangChain chain and a LangGraph graph traced by the CallbackHandler" },
 ];
 
 async function main(): Promise<number> {

@@ -9,6 +9,8 @@ import "reflect-metadata";
 // Errors
 export { LangfuseError, LangfuseValidationError, type LangfuseErrorCode, type ValidationIssue } from "./errors";
 export { LangfuseApiError } from "./api/errors";
+export { normalizeUsage } from "./api/usage";
+export type { UsageDetailsInput, OpenAIChatUsage, OpenAIResponsesUsage, AnthropicUsage, LangChainUsageMetadata } from "./api/usage";
 
 // The public API's types and clients
 export type {
@@ -67,6 +69,33 @@ export type {
   TraceWithDetails,
   UpsertDatasetItemRequest,
 } from "./api/types";
+export type {
+  AnnotationQueue,
+  AnnotationQueueItem,
+  Comment,
+  CreateAnnotationQueueRequest,
+  CreateCommentRequest,
+  CreateModelRequest,
+  CreateScoreConfigRequest,
+  CursorPage,
+  Experiment,
+  ExperimentItemRecord,
+  LegacyIngestionEvent,
+  ListCommentsQuery,
+  ListExperimentItemsQuery,
+  ListExperimentsQuery,
+  ListObservationsV2Query,
+  ListScoresV3Query,
+  MetricsFilter,
+  MetricsQuery,
+  MetricsResponse,
+  Model,
+  ObservationV2,
+  PricingTier,
+  ScoreConfig,
+  ScoreV3,
+  UpdateScoreConfigRequest,
+} from "./api/types-v4";
 export type { LangfuseApi } from "./api/langfuse-api";
 export { HttpApi, type HttpApiOptions } from "./api/http/http-api";
 
@@ -112,7 +141,13 @@ export {
 } from "./tracing/observations";
 export { propagateAttributes, type PropagateAttributesParams, type PropagatedExperimentAttributes } from "./tracing/propagation";
 export { isTraceSampled } from "./tracing/sampling";
-export { LangfuseSpanProcessor, isDefaultExportSpan, type LangfuseSpanProcessorParams } from "./tracing/span-processor";
+export {
+  LangfuseSpanProcessor,
+  isDefaultExportSpan,
+  isKnownLLMInstrumentationScope,
+  KNOWN_LLM_INSTRUMENTATION_SCOPE_PREFIXES,
+  type LangfuseSpanProcessorParams,
+} from "./tracing/span-processor";
 export type { ProviderMode } from "./tracing/tracer-setup";
 export {
   updateCurrentSpan,
@@ -124,6 +159,7 @@ export {
 } from "./tracing/current";
 export { observe, getOriginalFunction, type ObserveOptions, type ObserveConfig, type DynamicObserveOptions } from "./tracing/observe";
 export { startObservation, startAsCurrentObservation, scoreCurrentSpan, scoreCurrentTrace } from "./tracing/free-functions";
+export { getCurrentTraceparent, injectTraceContext, parseTraceparent, type HeaderCarrier } from "./tracing/w3c";
 
 // Decorators
 export { Observe, Observable, type ObserveMethodDecorator, type ObservableClassDecorator } from "../decorators/observe.decorator";

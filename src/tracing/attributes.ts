@@ -1,4 +1,5 @@
 import { SpanStatusCode, type Span } from "@opentelemetry/api";
+import { normalizeUsage, type UsageDetailsInput } from "../api/usage";
 import { Attr, type ObservationLevel } from "./constants";
 import { serializeValue } from "./serialize";
 
@@ -25,7 +26,12 @@ export interface LangfuseSpanAttributes {
 export interface LangfuseGenerationAttributes extends LangfuseSpanAttributes {
   model?: string;
   modelParameters?: Record<string, string | number | boolean | null | undefined>;
-  usageDetails?: Record<string, number>;
+  /**
+   * Token counts in Langfuse keys (`{ input, output, total, input_cached_tokens, ... }`) or a
+   * provider's usage object as returned (OpenAI chat or Responses, Anthropic, LangChain, AI
+   * SDK): normalised to Langfuse keys before export, details subtracted, never double counted.
+   */
+  usageDetails?: UsageDetailsInput;
   costDetails?: Record<string, number>;
   completionStartTime?: Date;
   prompt?: PromptLink;
@@ -84,7 +90,10 @@ export function setObservationAttributes(span: Span, a: LangfuseGenerationAttrib
   if (a.environment !== undefined) span.setAttribute(Attr.ENVIRONMENT, String(a.environment));
   if (a.model !== undefined) span.setAttribute(Attr.OBSERVATION_MODEL, String(a.model));
   if (a.modelParameters !== undefined) setSerialized(span, Attr.OBSERVATION_MODEL_PARAMETERS, a.modelParameters, maxChars);
-  if (a.usageDetails !== undefined) setSerialized(span, Attr.OBSERVATION_USAGE_DETAILS, a.usageDetails, maxChars);
+  if (a.usageDetails !== undefined) {
+    const usage = normalizeUsage(a.usageDetails);
+    if (usage) span.setAttribute(Attr.OBSERVATION_USAGE_DETAILS, JSON.stringify(usage));
+  }
   if (a.costDetails !== undefined) setSerialized(span, Attr.OBSERVATION_COST_DETAILS, a.costDetails, maxChars);
   if (a.completionStartTime !== undefined) {
     // The wire form is a JSON string of the date, quotes included, as the official SDKs send it.

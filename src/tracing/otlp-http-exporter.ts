@@ -1,11 +1,12 @@
 import * as http from "node:http";
 import * as https from "node:https";
-import { promisify } from "node:util";
+import { inspect, promisify } from "node:util";
 import * as zlib from "node:zlib";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { isRetryableStatus, parseRetryAfter, retryDelayMs, sleep } from "../api/http/retry-policy";
+import { inspectRedacted } from "../config/hide-secrets";
 import { DEFAULT_MAX_REQUEST_BYTES, splitBySize } from "./span-size";
 
 /** OTLP/HTTP body encodings: binary protobuf (what the Langfuse server and Python SDK use) or JSON. */
@@ -150,6 +151,11 @@ export class OtlpHttpExporter implements SpanExporter {
     const compression = options.compression ?? "auto";
     this.compress = compression === "gzip" || (compression === "auto" && !isLoopback(url.hostname));
     this.compressAlways = compression === "gzip";
+  }
+
+  /** `util.inspect` shows the Authorization header redacted. */
+  [inspect.custom](depth: number, options: object, inspectFn: typeof inspect): string {
+    return inspectRedacted(this, depth, options, inspectFn);
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {

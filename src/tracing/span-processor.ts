@@ -113,9 +113,57 @@ function isMaskedKey(key: string): boolean {
   return key.startsWith("gen_ai.") && GEN_AI_CONTENT_PREFIXES.some((p) => key.startsWith(p));
 }
 
-/** Default export filter: this SDK's spans, and spans of LLM instrumentations (gen_ai.* keys). */
+/**
+ * Instrumentation scopes of LLM frameworks whose spans are exported by default: a scope equal
+ * to an entry or starting with `<entry>.` (`openinference.instrumentation.llama_index`). The
+ * list of the official @langfuse/otel processor (a test keeps ours at least as wide). "ai" (the
+ * Vercel AI SDK) matches exactly: `ai.` prefixes would catch unrelated scopes.
+ */
+export const KNOWN_LLM_INSTRUMENTATION_SCOPE_PREFIXES: readonly string[] = [
+  TRACER_NAME,
+  "agent_framework",
+  "ai",
+  "haystack",
+  "langsmith",
+  "litellm",
+  "openinference",
+  "opentelemetry.instrumentation.anthropic",
+  "opentelemetry.instrumentation.aws_bedrock",
+  "opentelemetry.instrumentation.bedrock",
+  "opentelemetry.instrumentation.gemini",
+  "opentelemetry.instrumentation.google_genai",
+  "opentelemetry.instrumentation.google_generativeai",
+  "opentelemetry.instrumentation.openai",
+  "opentelemetry.instrumentation.openai_v2",
+  "opentelemetry.instrumentation.vertex_ai",
+  "opentelemetry.instrumentation.vertexai",
+  "strands-agents",
+  "vllm",
+];
+const EXACT_SCOPES = new Set(["ai"]);
+const knownScopeCache = new Map<string, boolean>();
+
+/** True when `scope` belongs to a known LLM instrumentation (see the list above). */
+export function isKnownLLMInstrumentationScope(scope: string): boolean {
+  let known = knownScopeCache.get(scope);
+  if (known === undefined) {
+    known = KNOWN_LLM_INSTRUMENTATION_SCOPE_PREFIXES.some((p) => scope === p || (!EXACT_SCOPES.has(p) && scope.startsWith(`${p}.`)));
+    // Scope names are few per process; the bound only guards against generated names.
+    if (knownScopeCache.size < 1000) knownScopeCache.set(scope, known);
+  }
+  return known;
+}
+
+/**
+ * Default export filter: this SDK's spans, spans with GenAI semantic-convention keys
+ * (`gen_ai.*`), and spans of known LLM instrumentation scopes (Vercel AI SDK, OpenInference,
+ * LangSmith, Haystack, LiteLLM, ...). Other spans (HTTP, database) are dropped. Replace it
+ * with the `shouldExportSpan` option.
+ */
 export function isDefaultExportSpan(span: ReadableSpan): boolean {
-  if (span.instrumentationScope?.name === TRACER_NAME) return true;
+  const scope = span.instrumentationScope?.name;
+  if (scope === TRACER_NAME) return true;
+  if (scope !== undefined && isKnownLLMInstrumentationScope(scope)) return true;
   for (const key in span.attributes) if (key.startsWith("gen_ai.")) return true;
   return false;
 }
@@ -263,7 +311,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
       const parentSpan = trace.getSpan(parentContext);
       const parentCtx = parentSpan?.spanContext();
       const parentScope = (parentSpan as unknown as { instrumentationScope?: { name?: string } } | undefined)?.instrumentationScope?.name;
-      if (!parentCtx || parentCtx.isRemote || parentScope !== TRACER_NAME) span.setAttribute(Attr.IS_APP_ROOT, true);
+      if (!parentCtx || parentCtx.isRemote || (parentScope !== TRACER_NAME && !this.parentIsExported(parentSpan))) span.setAttribute(Attr.IS_APP_ROOT, true);
     }
   }
 
@@ -325,6 +373,21 @@ export class LangfuseSpanProcessor implements SpanProcessor {
       this.pump(true);
     }, this.config.flushIntervalSeconds * 1000);
     this.timer.unref?.();
+  }
+
+  /**
+   * Whether a foreign parent (a Vercel AI SDK or OpenInference span) is itself exported, judged
+   * at its children's start as the official processor does: then our span is not the app root.
+   */
+  private parentIsExported(parent: unknown): boolean {
+    const readable = parent as Partial<ReadableSpan>;
+    if (!readable || typeof readable.instrumentationScope?.name !== "string" || !readable.attributes) return false;
+    const filter = this.config.shouldExportSpan;
+    try {
+      return filter ? filter({ otelSpan: readable as ReadableSpan }) === true : isDefaultExportSpan(readable as ReadableSpan);
+    } catch {
+      return false;
+    }
   }
 
   private shouldExport(span: ReadableSpan): boolean {
@@ -450,9 +513,17 @@ export class LangfuseSpanProcessor implements SpanProcessor {
 
   private settle(spans: ReadableSpan[], result: ExportResult, previous: HeldBatch | undefined): void {
     if (result.code === ExportResultCode.SUCCESS) {
-      this.delivered += spans.length;
+      // An exporter may reject single spans and store the rest (the embedded store's does).
+      const rejectedCount = Math.min(spans.length, Math.max(0, Number((result as { rejectedSpans?: number }).rejectedSpans) || 0));
+      this.delivered += spans.length - rejectedCount;
+      if (rejectedCount > 0) {
+        this.failed += rejectedCount;
+        const msg = `span export: ${result.error?.message ?? `${rejectedCount} spans rejected`}`;
+        this.pushError(msg);
+        logger.warnOnce("span-export-rejected", msg);
+      }
       if (this.allowed < this.concurrency) this.allowed++;
-      logger.debug(`exported ${spans.length} spans`);
+      logger.debug(`exported ${spans.length - rejectedCount} spans`);
       return;
     }
     const error = result.error;

@@ -126,9 +126,10 @@ void new Service().ask("x"); void f; void done;
       `
 const loaded = (name) => Object.keys(require.cache).some((m) => m.includes("/node_modules/" + name + "/"));
 const lf = require("langfuse-decorators");
-const before = { sqlite: loaded("better-sqlite3"), fastify: loaded("fastify"), phone: loaded("libphonenumber-js") };
+const before = { sqlite: loaded("better-sqlite3"), fastify: loaded("fastify"), phone: loaded("libphonenumber-js"), openai: loaded("openai"), langchain: loaded("@langchain/core") };
 const server = require("langfuse-decorators/server");
 const local = require("langfuse-decorators/local");
+const integrations = [typeof require("langfuse-decorators/openai").observeOpenAI, typeof require("langfuse-decorators/langchain").CallbackHandler];
 (async () => {
   const running = await server.startServer({ host: "127.0.0.1", port: 0, dbPath: ":memory:", publicKey: "pk-lf-sub", secretKey: "sk-lf-sub" });
   const client = new lf.Langfuse({ publicKey: "pk-lf-sub", secretKey: "sk-lf-sub", baseUrl: running.url });
@@ -138,19 +139,21 @@ const local = require("langfuse-decorators/local");
   const store = local.openLocalStore(":memory:");
   const health = await new local.LocalApi(store).health();
   store.close();
-  process.stdout.write("\\nRESULT " + JSON.stringify({ before, ok, health: health.status, exports: [typeof server.startServer, typeof local.LocalSpanExporter] }));
+  process.stdout.write("\\nRESULT " + JSON.stringify({ before, ok, health: health.status, exports: [typeof server.startServer, typeof local.LocalSpanExporter], integrations }));
 })().catch((e) => { console.error(e); process.exit(1); });
 `,
     );
     const run = spawnSync(process.execPath, ["subpaths.js"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
     expect(run.status).toBe(0);
     const line = run.stdout.split("\n").find((l) => l.startsWith("RESULT ")) ?? "RESULT null";
-    const result = JSON.parse(line.slice(7)) as { before: Record<string, boolean>; ok: boolean; health: string; exports: string[] };
+    const result = JSON.parse(line.slice(7)) as { before: Record<string, boolean>; ok: boolean; health: string; exports: string[]; integrations: string[] };
     // An app that talks to a Langfuse server never loads the native SQLite addon or fastify, nor
     // class-validator's phone-number metadata (src/config/class-validator.ts says why).
-    expect(result.before).toEqual({ sqlite: false, fastify: false, phone: false });
+    // Nor the LLM frameworks the integrations wrap (optional peers, loaded by their subpaths).
+    expect(result.before).toEqual({ sqlite: false, fastify: false, phone: false, openai: false, langchain: false });
     expect(result.ok).toBe(true);
     expect(result.health).toBe("OK");
     expect(result.exports).toEqual(["function", "function"]);
+    expect(result.integrations).toEqual(["function", "function"]);
   });
 });

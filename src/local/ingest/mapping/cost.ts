@@ -5,7 +5,7 @@
 import type { IngestAttributes, IngestSpan } from "../span";
 import { computeCost } from "../prices";
 import { first } from "./attribute-values";
-import { isAiSdkAgentStep } from "./scalar-fields";
+import { isAiSdkAgentStep, isAiSdkAggregate } from "./scalar-fields";
 import { extractUsage } from "./usage";
 
 const COST_TOTAL_KEYS = ["gen_ai.usage.cost", "llm.cost.total"];
@@ -57,7 +57,7 @@ export function usageAndCost(
 ): UsageAndCost {
   const usage = extractUsage(span, flags);
   let cost = extractCost(span.attributes, foreign);
-  const skipUsage = isAiSdkAgentStep(span);
+  const skipUsage = isAiSdkAgentStep(span) || isAiSdkAggregate(span);
   const usageDetails = skipUsage ? {} : usage;
   if (skipUsage) cost = {};
   if (Object.keys(usageDetails).length && usageDetails.total === undefined) usageDetails.total = sum(usageDetails);

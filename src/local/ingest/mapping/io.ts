@@ -106,7 +106,37 @@ function eventIo(span: IngestSpan): SpanIo | undefined {
   };
 }
 
+/** `embedding.embeddings.N.embedding.text` → the embedded texts (the vectors are not stored). */
+function embeddingTexts(a: IngestAttributes): string | undefined {
+  const texts: unknown[] = [];
+  for (const k in a) {
+    const m = /^embedding\.embeddings\.(\d+)\.embedding\.text$/.exec(k);
+    if (m && Number(m[1]) < MAX_FLATTENED_SLOTS) texts[Number(m[1])] = a[k];
+  }
+  const list = texts.filter((t) => t !== undefined);
+  return list.length ? JSON.stringify(list.length === 1 ? list[0] : list) : undefined;
+}
+
+/**
+ * OpenInference spans keep part of their IO in kind-specific keys: a retriever's documents
+ * (`retrieval.documents.N.document.*`) are its output, an embedding's texts its input. They
+ * fill what `input.value` / `output.value` left empty.
+ */
+function fillOpenInference(a: IngestAttributes, io: SpanIo): SpanIo {
+  if (!isSet(a["openinference.span.kind"])) return io;
+  const out = { ...io };
+  if (out.output === undefined) out.output = unflattenIndexed(a, "retrieval.documents", "document.");
+  if (out.input === undefined) out.input = embeddingTexts(a) ?? unflattenIndexed(a, "llm.input_messages", "message.");
+  if (out.output === undefined) out.output = unflattenIndexed(a, "llm.output_messages", "message.");
+  return out;
+}
+
 export function extractIo(span: IngestSpan, domain: "observation" | "trace", foreign = true): SpanIo {
+  const io = extractIoFirst(span, domain, foreign);
+  return domain === "observation" && foreign ? fillOpenInference(span.attributes, io) : io;
+}
+
+function extractIoFirst(span: IngestSpan, domain: "observation" | "trace", foreign: boolean): SpanIo {
   const a = span.attributes;
   if (domain === "trace") return { input: ioText(a["langfuse.trace.input"]), output: ioText(a["langfuse.trace.output"]) };
   const lfIn = a["langfuse.observation.input"];

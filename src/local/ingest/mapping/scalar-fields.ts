@@ -61,6 +61,18 @@ export function isAiSdkAgentStep(span: IngestSpan): boolean {
   return typeof op === "string" && AI_AGENT_OPS.has(op) && span.scope.name === "ai";
 }
 
+/**
+ * The Vercel AI SDK's call spans (`ai.generateText`, `ai.streamText`, ...) repeat the summed
+ * usage of their model-call children (`doGenerate`, `doStream`, `doEmbed`): counting it there
+ * too would double the trace's tokens and cost, so they carry none of their own.
+ */
+const AI_SDK_AGGREGATE_OPS = new Set(["ai.generateText", "ai.streamText", "ai.generateObject", "ai.streamObject", "ai.embed", "ai.embedMany"]);
+export function isAiSdkAggregate(span: IngestSpan): boolean {
+  if (span.scope.name !== "ai") return false;
+  const op = span.attributes["ai.operationId"];
+  return typeof op === "string" && AI_SDK_AGGREGATE_OPS.has(op);
+}
+
 const MODEL_KEYS = [
   "langfuse.observation.model.name",
   "gen_ai.response.model",
@@ -68,6 +80,7 @@ const MODEL_KEYS = [
   "gen_ai.request.model",
   "llm.response.model",
   "llm.model_name",
+  "embedding.model_name",
   "model",
 ];
 

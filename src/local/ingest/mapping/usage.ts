@@ -3,6 +3,7 @@
  * wins; otherwise the first of USAGE_SOURCES that reads anything gives the raw counts, which are
  * then kept as non-negative integers. A new provider or framework convention is one more source.
  */
+import { normalizeUsage } from "../../../api/usage";
 import type { IngestAttributes, IngestSpan } from "../span";
 import { first } from "./attribute-values";
 import { F_USAGE } from "./attribute-flags";
@@ -64,6 +65,56 @@ function genericUsage(a: IngestAttributes): Record<string, unknown> | undefined 
   return out;
 }
 
+/** A JSON attribute as an object, or undefined. */
+function jsonObject(v: unknown): Record<string, unknown> | undefined {
+  let o = v;
+  if (typeof v === "string") {
+    try {
+      o = JSON.parse(v);
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof o === "object" && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Cache and reasoning counts the AI SDK only reports in `ai.response.providerMetadata`
+ * (OpenAI, Anthropic's cache writes with their TTL split, Bedrock), read as the server does.
+ */
+function providerMetadataUsage(a: IngestAttributes, out: Record<string, unknown>): void {
+  const meta = jsonObject(a["ai.response.providerMetadata"]);
+  if (!meta) return;
+  const setIfAbsent = (k: string, v: unknown) => {
+    if (out[k] === undefined && typeof v === "number") out[k] = v;
+  };
+  const openai = jsonObject(meta.openai);
+  if (openai) {
+    setIfAbsent("input_cached_tokens", openai.cachedPromptTokens);
+    setIfAbsent("accepted_prediction_tokens", openai.acceptedPredictionTokens);
+    setIfAbsent("rejected_prediction_tokens", openai.rejectedPredictionTokens);
+    setIfAbsent("output_reasoning_tokens", openai.reasoningTokens);
+  }
+  const anthropic = jsonObject(jsonObject(meta.anthropic)?.usage);
+  if (anthropic) {
+    setIfAbsent("input_cache_creation", anthropic.cache_creation_input_tokens);
+    setIfAbsent("input_cached_tokens", anthropic.cache_read_input_tokens);
+    const ttl = jsonObject(anthropic.cache_creation);
+    if (ttl) {
+      setIfAbsent("input_cache_creation_5m", ttl.ephemeral_5m_input_tokens);
+      setIfAbsent("input_cache_creation_1h", ttl.ephemeral_1h_input_tokens);
+      const n = (k: string) => (typeof out[k] === "number" ? (out[k] as number) : 0);
+      out.input_cache_creation = Math.max(n("input_cache_creation") - n("input_cache_creation_5m") - n("input_cache_creation_1h"), 0);
+    }
+  }
+  const bedrock = jsonObject(jsonObject(meta.bedrock)?.usage);
+  if (bedrock) {
+    setIfAbsent("input_cache_read", bedrock.cacheReadInputTokens);
+    setIfAbsent("input_cache_write", bedrock.cacheWriteInputTokens);
+    setIfAbsent("input_cache_creation", bedrock.cacheCreationInputTokens);
+  }
+}
+
 function vercelUsage(a: IngestAttributes): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   const input = first(a, ["gen_ai.usage.prompt_tokens", "gen_ai.usage.input_tokens"]);
@@ -73,13 +124,18 @@ function vercelUsage(a: IngestAttributes): Record<string, unknown> | undefined {
   if (a["ai.usage.tokens"] !== undefined) out.total = a["ai.usage.tokens"];
   if (a["ai.usage.cachedInputTokens"] !== undefined) out.input_cached_tokens = a["ai.usage.cachedInputTokens"];
   if (a["ai.usage.reasoningTokens"] !== undefined) out.output_reasoning_tokens = a["ai.usage.reasoningTokens"];
+  providerMetadataUsage(a, out);
   if (!Object.keys(out).length) return undefined;
-  if (typeof out.input === "number" && typeof out.input_cached_tokens === "number") out.input = Math.max(out.input - out.input_cached_tokens, 0);
-  if (typeof out.output === "number" && typeof out.output_reasoning_tokens === "number")
-    out.output = Math.max(out.output - out.output_reasoning_tokens, 0);
+  // The AI SDK's input and output counts include these details: subtract them once.
+  const n = (k: string) => (typeof out[k] === "number" ? (out[k] as number) : Number(out[k] ?? 0) || 0);
+  if (out.input !== undefined)
+    out.input = Math.max(
+      n("input") - n("input_cached_tokens") - n("input_cache_creation") - n("input_cache_creation_5m") - n("input_cache_creation_1h") - n("input_cache_read"),
+      0,
+    );
+  if (out.output !== undefined) out.output = Math.max(n("output") - n("output_reasoning_tokens"), 0);
   return out;
 }
-
 
 /** The Vercel AI SDK's keys, on spans of its "ai" scope. */
 const vercelAiSdk: UsageSource = (span) => (span.scope.name === "ai" ? vercelUsage(span.attributes) : undefined);
@@ -89,14 +145,19 @@ const prefixedTokenCounts: UsageSource = (span, flags) => (flags & F_USAGE ? gen
 /** Asked in order when the span has no (valid) Langfuse usage attribute; the first answer wins. */
 export const USAGE_SOURCES: readonly UsageSource[] = [vercelAiSdk, prefixedTokenCounts];
 
-/** The Langfuse attribute as counts, or undefined when absent or not valid JSON (then the sources apply). */
+/**
+ * The Langfuse attribute as counts, or undefined when absent or not valid JSON (then the
+ * sources apply). Other SDKs (the official ones among them) may send a provider's usage object
+ * as is (`prompt_tokens`, `input_tokens_details`, Anthropic cache keys): it is normalised to
+ * Langfuse keys as the server does, so no count is summed twice into the total.
+ */
 function langfuseUsage(a: IngestAttributes): Record<string, number> | undefined {
   const given = a["langfuse.observation.usage_details"];
   if (given === undefined || given === null) return undefined;
-  if (typeof given !== "string") return typeof given === "object" && !Array.isArray(given) ? nonNegativeInts(given) : {};
+  if (typeof given !== "string") return typeof given === "object" && !Array.isArray(given) ? (normalizeUsage(given) ?? {}) : {};
   try {
     const p = JSON.parse(given) as unknown;
-    return typeof p === "object" && p !== null && !Array.isArray(p) ? nonNegativeInts(p as Record<string, unknown>) : {};
+    return typeof p === "object" && p !== null && !Array.isArray(p) ? (normalizeUsage(p) ?? {}) : {};
   } catch {
     return undefined;
   }

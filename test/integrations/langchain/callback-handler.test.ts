@@ -1,0 +1,216 @@
+/**
+ * The LangChain / LangGraph CallbackHandler with real @langchain/core runnables (fake chat
+ * models, tools, prompt templates) and a real @langchain/langgraph graph. Observations are
+ * read back from the embedded store; the raw spans are also kept to check that every one
+ * carries the trace attributes.
+ */
+import { context, type Context } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type Span, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
+import { ChatPromptTemplate } from "@langchain/core/prompts";
+import { RunnableLambda } from "@langchain/core/runnables";
+import { tool } from "@langchain/core/tools";
+import { Document } from "@langchain/core/documents";
+import { FakeListChatModel, FakeRetriever } from "@langchain/core/utils/testing";
+import type { ChatResult } from "@langchain/core/outputs";
+import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import { z } from "zod";
+import { Langfuse, Observe, type Observation } from "../../../src";
+import { CallbackHandler } from "../../../src/integrations/langchain";
+
+/** A fake chat model answering from a script of AIMessages (tool calls and usage included). */
+class ScriptedChatModel extends FakeListChatModel {
+  private readonly script: AIMessage[];
+  private turn = 0;
+  constructor(script: AIMessage[]) {
+    super({ responses: ["unused"] });
+    this.script = script;
+  }
+  override invocationParams() {
+    return { model: "gpt-4o-mini", temperature: 0.1 } as never;
+  }
+  override async _generate(): Promise<ChatResult> {
+    const message = this.script[Math.min(this.turn++, this.script.length - 1)]!;
+    return { generations: [{ text: typeof message.content === "string" ? message.content : "", message }] };
+  }
+  override bindTools() {
+    return this as never;
+  }
+}
+
+const usage = (input: number, output: number) => ({ input_tokens: input, output_tokens: output, total_tokens: input + output, input_token_details: { cache_read: 2 }, output_token_details: {} });
+
+const weather = tool(async ({ city }: { city: string }) => `Sunny in ${city}`, {
+  name: "get_weather",
+  description: "weather of a city",
+  schema: z.object({ city: z.string() }),
+});
+
+let lf: Langfuse;
+let memory: InMemorySpanExporter;
+let info: jest.SpyInstance;
+let provider: BasicTracerProvider;
+
+beforeAll(() => {
+  info = jest.spyOn(console, "info").mockImplementation(() => undefined);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  // The client's processor writes the embedded store; an in-memory exporter keeps the raw spans.
+  const late: SpanProcessor[] = [];
+  const fanout: SpanProcessor = {
+    onStart: (s: Span, c: Context) => late.forEach((p) => p.onStart(s, c)),
+    onEnd: (s: ReadableSpan) => late.forEach((p) => p.onEnd(s)),
+    forceFlush: async () => void (await Promise.all(late.map((p) => p.forceFlush()))),
+    shutdown: async () => void (await Promise.all(late.map((p) => p.shutdown()))),
+  };
+  provider = new BasicTracerProvider({ spanProcessors: [fanout] });
+  lf = new Langfuse({ localDbPath: ":memory:", flushInterval: 3600, tracerProvider: provider });
+  memory = new InMemorySpanExporter();
+  late.push(lf.spanProcessor, new SimpleSpanProcessor(memory));
+});
+afterAll(async () => {
+  await lf.shutdown();
+  await provider.shutdown();
+  info.mockRestore();
+});
+
+async function stored(traceId: string): Promise<Observation[]> {
+  await lf.flush();
+  const all = (await lf.api.traces.get(traceId)).observations;
+  const ids = new Set(all.map((o) => o.id));
+  for (const o of all) if (o.parentObservationId !== null) expect(ids.has(o.parentObservationId)).toBe(true);
+  return all;
+}
+const spansOf = (traceId: string) => memory.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+const byName = (all: Observation[], name: string) => all.find((o) => o.name === name)!;
+
+describe("CallbackHandler", () => {
+  it("a prompt | model chain inside an @Observe method: nesting, generation fields, usage, prompt link, trace attributes on every span", async () => {
+    const handler = new CallbackHandler({ userId: "u-7", sessionId: "s-7", tags: ["lc"], langfuse: lf });
+    const model = new ScriptedChatModel([new AIMessage({ content: "Paris is sunny.", usage_metadata: usage(30, 6), response_metadata: { model_name: "gpt-4o-mini-2024-07-18" } })]);
+    const prompt = ChatPromptTemplate.fromMessages([
+      ["system", "You answer briefly."],
+      ["human", "{question}"],
+    ]).withConfig({ metadata: { langfusePrompt: { name: "qa", version: 2, isFallback: false } } });
+    const chain = prompt.pipe(model);
+    class Service {
+      @Observe({ name: "Service.ask" })
+      async ask(question: string) {
+        return chain.invoke({ question }, { callbacks: [handler] });
+      }
+    }
+    let traceId = "";
+    await lf.startAsCurrentObservation({ name: "request" }, async (root) => {
+      traceId = root.traceId;
+      await new Service().ask("Weather in Paris?");
+    });
+    const all = await stored(traceId);
+    const service = byName(all, "Service.ask");
+    const seq = all.find((o) => o.parentObservationId === service.id)!;
+    expect(seq.type).toBe("CHAIN");
+    expect(seq.name).toBe("RunnableSequence");
+    const gen = all.find((o) => o.type === "GENERATION")!;
+    expect(gen.parentObservationId).toBe(seq.id);
+    expect(gen.model).toBe("gpt-4o-mini-2024-07-18");
+    expect(gen.input).toEqual([
+      { role: "system", content: "You answer briefly." },
+      { role: "user", content: "Weather in Paris?" },
+    ]);
+    expect(gen.output).toMatchObject({ role: "assistant", content: "Paris is sunny." });
+    expect(gen.usageDetails).toEqual({ input: 28, input_cache_read: 2, output: 6, total: 36 });
+    expect(gen.costDetails.total).toBeGreaterThan(0);
+    expect(gen).toMatchObject({ promptName: "qa", promptVersion: 2 });
+    const promptRun = all.find((o) => o.name === "ChatPromptTemplate")!;
+    expect(promptRun.parentObservationId).toBe(seq.id);
+    expect(handler.lastTraceId).toBe(traceId);
+
+    const trace = await lf.api.traces.get(traceId);
+    expect(trace).toMatchObject({ userId: "u-7", sessionId: "s-7", tags: ["lc"] });
+    const handlerSpans = spansOf(traceId).filter((s) => !["request", "Service.ask"].includes(s.name));
+    expect(handlerSpans.length).toBe(3);
+    for (const s of handlerSpans) {
+      expect(s.attributes["user.id"]).toBe("u-7");
+      expect(s.attributes["session.id"]).toBe("s-7");
+      expect(s.attributes["langfuse.trace.tags"]).toEqual(["lc"]);
+    }
+  });
+
+  it("a two-node LangGraph graph with a tool call: agent root, node chains, generations, tool; usage on both generations", async () => {
+    const handler = new CallbackHandler({ userId: "u-g", sessionId: "s-g", langfuse: lf });
+    const model = new ScriptedChatModel([
+      new AIMessage({ content: "", tool_calls: [{ id: "call_1", name: "get_weather", args: { city: "Paris" }, type: "tool_call" }], usage_metadata: usage(40, 10) }),
+      new AIMessage({ content: "It is sunny in Paris.", usage_metadata: usage(60, 8) }),
+    ]);
+    const graph = new StateGraph(MessagesAnnotation)
+      .addNode("agent", async (state: { messages: BaseMessage[] }) => ({ messages: [await model.invoke(state.messages)] }))
+      // The tools node runs each requested tool call (a tool invoked with a ToolCall returns a ToolMessage).
+      .addNode("tools", async (state: { messages: BaseMessage[] }) => ({
+        messages: await Promise.all(((state.messages.at(-1) as AIMessage).tool_calls ?? []).map((call) => weather.invoke(call))),
+      }))
+      .addEdge(START, "agent")
+      .addConditionalEdges("agent", (state: { messages: BaseMessage[] }) => ((state.messages.at(-1) as AIMessage).tool_calls?.length ? "tools" : END))
+      .addEdge("tools", "agent")
+      .compile();
+    const result = await graph.invoke({ messages: [new HumanMessage("Weather in Paris?")] }, { callbacks: [handler] });
+    expect(result.messages.at(-1)!.content).toBe("It is sunny in Paris.");
+
+    const traceId = handler.lastTraceId!;
+    const all = await stored(traceId);
+    const root = all.find((o) => o.parentObservationId === null)!;
+    expect(root).toMatchObject({ name: "LangGraph", type: "AGENT" });
+    const agentNodes = all.filter((o) => o.name === "agent");
+    const toolNode = all.find((o) => o.name === "tools")!;
+    expect(agentNodes).toHaveLength(2);
+    for (const n of [...agentNodes, toolNode]) expect(n.parentObservationId).toBe(root.id);
+    const gens = all.filter((o) => o.type === "GENERATION").sort((a, b) => a.startTime.localeCompare(b.startTime));
+    expect(gens).toHaveLength(2);
+    expect(new Set(gens.map((g) => g.parentObservationId))).toEqual(new Set(agentNodes.map((n) => n.id)));
+    expect(gens[0]!.output).toMatchObject({ role: "assistant", tool_calls: [{ name: "get_weather", args: { city: "Paris" } }] });
+    expect(gens[0]!.usageDetails).toEqual({ input: 38, input_cache_read: 2, output: 10, total: 50 });
+    expect(gens[1]!.usageDetails).toEqual({ input: 58, input_cache_read: 2, output: 8, total: 68 });
+    expect(gens[1]!.input).toEqual(
+      expect.arrayContaining([expect.objectContaining({ role: "tool", content: "Sunny in Paris", tool_call_id: "call_1" })]),
+    );
+    const toolObs = all.find((o) => o.type === "TOOL")!;
+    expect(toolObs).toMatchObject({ name: "get_weather", input: { city: "Paris" }, output: "Sunny in Paris" });
+    expect(toolObs.parentObservationId).toBe(toolNode.id);
+    // Internal runs (ChannelWrite, branch functions) marked langsmith:hidden are not recorded.
+    expect(all.some((o) => (o.name ?? "").startsWith("ChannelWrite"))).toBe(false);
+
+    const trace = await lf.api.traces.get(traceId);
+    expect(trace).toMatchObject({ name: "LangGraph", userId: "u-g", sessionId: "s-g" });
+    const spans = spansOf(traceId);
+    expect(spans.length).toBe(all.length);
+    for (const s of spans) {
+      expect(s.attributes["user.id"]).toBe("u-g");
+      expect(s.attributes["session.id"]).toBe("s-g");
+    }
+  });
+
+  it("a retriever run is a RETRIEVER observation with the query as input and the documents as output", async () => {
+    const handler = new CallbackHandler({ sessionId: "s-r", langfuse: lf });
+    const retriever = new FakeRetriever({ output: [new Document({ pageContent: "X is Y.", metadata: { source: "kb-1" } })] });
+    const docs = await retriever.invoke("what is X?", { callbacks: [handler] });
+    expect(docs).toHaveLength(1);
+    const all = await stored(handler.lastTraceId!);
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({ type: "RETRIEVER", input: "what is X?", output: [{ pageContent: "X is Y.", metadata: { source: "kb-1" } }] });
+  });
+
+  it("errors: the failing tool and the chain above it are level ERROR; metadata overrides the user per run", async () => {
+    const handler = new CallbackHandler({ langfuse: lf });
+    const broken = tool(
+      async () => {
+        throw new Error("tool exploded");
+      },
+      { name: "broken", description: "fails", schema: z.object({}) },
+    );
+    const chain = RunnableLambda.from(async (x: string) => broken.invoke({})).withConfig({ runName: "uses-broken" });
+    await expect(chain.invoke("go", { callbacks: [handler], metadata: { langfuseUserId: "meta-user" } })).rejects.toThrow("tool exploded");
+    const all = await stored(handler.lastTraceId!);
+    expect(byName(all, "broken")).toMatchObject({ type: "TOOL", level: "ERROR", statusMessage: "tool exploded" });
+    expect(byName(all, "uses-broken")).toMatchObject({ type: "CHAIN", level: "ERROR" });
+    expect((await lf.api.traces.get(handler.lastTraceId!)).userId).toBe("meta-user");
+    for (const s of spansOf(handler.lastTraceId!)) expect(s.attributes["user.id"]).toBe("meta-user");
+  });
+});
