@@ -12,6 +12,9 @@ import { registerApiRoutes } from "./routes/api-routes";
 import { registerMediaBytesRoute, type MediaBytesStore } from "./routes/media-bytes-route";
 import { registerOtlpRoute } from "./routes/otlp-route";
 import { TRACE_PAGE_PATH } from "./routes/trace-page-route";
+import type { UiReads } from "../local/api/ui-reads";
+import { registerUiRoutes } from "./ui/ui-routes";
+import { sessionAllows, UiSessions } from "./ui/ui-sessions";
 
 /** What the OTLP receiver hands the ingestion mapping, and what it may report back. */
 export interface OtlpIngestResult {
@@ -35,6 +38,11 @@ export interface CreateServerOptions {
   mediaBodyLimit?: number;
   /** Reported by /api/public/health. */
   version?: string;
+  /**
+   * Serves the web UI at `/` and its endpoints under /api/ui (see ui/ui-routes.ts); the browser
+   * logs in with the keys and then uses a session cookie on the API routes.
+   */
+  ui?: { reads: UiReads; dir?: string };
   /** Called for unexpected (5xx) errors; defaults to one line on stderr. Never receives headers. */
   onInternalError?: (err: unknown, route: string) => void;
 }
@@ -103,6 +111,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     return503OnClosing: true,
   });
   app.setValidatorCompiler(validatorCompiler());
+  const uiSessions = options.ui ? new UiSessions() : undefined;
 
   app.addHook("onRequest", async (request, reply) => {
     const origin = request.headers.origin;
@@ -112,6 +121,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     }
     const { auth: mode } = routeConfig(request);
     const header = request.headers.authorization;
+    if (!header && mode !== "none" && uiSessions && sessionAllows(uiSessions, request)) return;
     checkAuthorization(Array.isArray(header) ? header[0] : header, auth, mode);
   });
 
@@ -145,6 +155,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
 
   registerApiRoutes(app, { api: options.api, version: options.version ?? "0.0.0" });
   app.register(async (child) => registerOtlpRoute(child, { ingest: options.ingest, bodyLimit: otlpBodyLimit }));
+  if (options.ui && uiSessions) registerUiRoutes(app, { reads: options.ui.reads, dir: options.ui.dir, sessions: uiSessions, auth });
   const mediaBytes = options.mediaBytes;
   if (mediaBytes) app.register(async (child) => registerMediaBytesRoute(child, mediaBytes, options.mediaBodyLimit ?? DEFAULT_MEDIA_BODY_LIMIT));
   return app;

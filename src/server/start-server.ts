@@ -2,11 +2,13 @@ import type { AddressInfo } from "node:net";
 import { LangfuseError } from "../errors";
 import { LocalApi, openLocalStore, type LocalStore } from "../local";
 import { fromOtlpRequest, ingestSpans } from "../local/ingest";
+import { LocalUiReads } from "../local/api/ui-reads";
 import { createServer, type OtlpIngestResult } from "./create-server";
 import { HttpError } from "./http-errors";
 import { MEDIA_BYTES_PATH } from "./routes/media-bytes-route";
 import { resolveServerKeys, type ServerKeys } from "./server-keys";
 import { SERVER_VERSION } from "./version";
+import { defaultUiDir } from "./ui/ui-static";
 
 export interface StartServerOptions {
   /** Default 127.0.0.1: the local server is for this machine only unless asked otherwise. */
@@ -22,6 +24,10 @@ export interface StartServerOptions {
   /** Largest API body in bytes (default 4.5 MB) and largest OTLP body (default 32 MB). */
   bodyLimit?: number;
   otlpBodyLimit?: number;
+  /** Serve the web UI at `/` (default true). */
+  ui?: boolean;
+  /** Folder of the built UI (default: this package's dist/ui). */
+  uiDir?: string;
   /** Environment to read keys and defaults from (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
@@ -108,6 +114,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     otlpBodyLimit: options.otlpBodyLimit,
     version: SERVER_VERSION,
     mediaBytes: api,
+    ui: options.ui === false ? undefined : { reads: new LocalUiReads(store), dir: options.uiDir ?? defaultUiDir() },
   });
 
   try {
