@@ -4,16 +4,20 @@ import { join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 export const ROOT = resolve(__dirname, "../..");
-export const UI_DIR = join(ROOT, "dist", "ui");
 export const SCREENSHOTS = join(ROOT, "docs", "screenshots");
 
-/** `npm test` without `npm run build` first (the README's two commands) still finds the UI. */
-export function ensureUiBuilt(): void {
-  if (existsSync(join(UI_DIR, "index.html"))) return;
-  execFileSync(process.execPath, [join(ROOT, "node_modules", "vite", "bin", "vite.js"), "build", "--config", join(ROOT, "ui", "vite.config.mjs")], {
-    cwd: ROOT,
-    stdio: "inherit",
-  });
+/**
+ * Builds the UI from ui/ into `outDir` for this test run: the test checks the current source
+ * (never a stale dist/ui), works after `npm ci && npm test` without a build, and does not race
+ * the package test's `npm run build`, which rewrites dist/ui.
+ */
+export function buildUi(outDir: string): void {
+  execFileSync(
+    process.execPath,
+    [join(ROOT, "node_modules", "vite", "bin", "vite.js"), "build", "--config", join(ROOT, "ui", "vite.config.mjs"), "--outDir", outDir, "--emptyOutDir"],
+    { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] },
+  );
+  if (!existsSync(join(outDir, "index.html"))) throw new Error(`vite build wrote no index.html to ${outDir}`);
 }
 
 /** Headless Chromium from the @sparticuz/chromium package, driven by playwright-core. */

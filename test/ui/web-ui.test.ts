@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { TraceWithDetails } from "../../src";
 import { startServer, type RunningServer } from "../../src/server/start-server";
-import { axeViolations, ensureUiBuilt, launchChromium, screenshot } from "./ui-harness";
+import { axeViolations, buildUi, launchChromium, screenshot } from "./ui-harness";
 import { openLocalStore } from "../../src/local/store";
 import { seedManyTraces, seedWithSdk, type Seeded } from "./seed";
 
@@ -17,6 +17,7 @@ const SK = "sk-lf-ui-test-secret-0123456789";
 const BASIC = "Basic " + Buffer.from(`${PK}:${SK}`).toString("base64");
 
 let dir: string;
+let uiDir: string;
 let server: RunningServer;
 let browser: Browser;
 let context: BrowserContext;
@@ -48,11 +49,12 @@ async function logIn(p: Page): Promise<void> {
 }
 
 beforeAll(async () => {
-  ensureUiBuilt();
   dir = mkdtempSync(join(tmpdir(), "lfd-ui-"));
+  uiDir = join(dir, "ui");
+  buildUi(uiDir);
   const dbPath = join(dir, "langfuse.db");
   seeded = await seedWithSdk(dbPath);
-  server = await startServer({ port: 0, dbPath, publicKey: PK, secretKey: SK, env: {} });
+  server = await startServer({ port: 0, dbPath, publicKey: PK, secretKey: SK, env: {}, uiDir });
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1360, height: 860 }, colorScheme: "light", locale: "en-US", bypassCSP: true });
   context.setDefaultTimeout(15_000);
@@ -133,31 +135,38 @@ describe("web UI", () => {
     await screenshot(page, "traces");
     await expectAccessible("traces");
 
+    /** The list replaces its rows when the new answer arrives: wait for exactly these. */
+    const expectIds = async (expected: string[]) => {
+      const want = [...expected].sort();
+      await page.waitForFunction(
+        (w) => JSON.stringify(Array.from(document.querySelectorAll("table[aria-label=Traces] tbody tr"), (r) => r.getAttribute("data-trace-id")).sort()) === JSON.stringify(w),
+        want,
+      );
+    };
+
     await open("#/traces?name=support-question");
-    await page.waitForFunction(() => document.querySelectorAll("table[aria-label=Traces] tbody tr").length === 2);
-    expect((await ids()).sort()).toEqual([...seeded.supportTraceIds].sort());
+    await expectIds(seeded.supportTraceIds);
 
     // The form: type a search, apply, and the list follows (and the URL keeps the filter).
     await open("#/traces");
-    await page.waitForSelector("table[aria-label=Traces] tbody tr");
+    await expectIds(all.data.map((t) => t.id));
     await page.fill("#trace-search", "export invoices");
     await page.press("#trace-search", "Enter");
-    await page.waitForFunction(() => document.querySelectorAll("table[aria-label=Traces] tbody tr").length === 1);
-    expect(await ids()).toEqual([seeded.supportTraceIds[1]]);
+    await expectIds([seeded.supportTraceIds[1]!]);
     expect(page.url()).toContain("search=export+invoices");
 
     await open("#/traces?level=ERROR");
-    await page.waitForFunction(() => document.querySelectorAll("table[aria-label=Traces] tbody tr").length === 1);
-    expect(await ids()).toEqual([seeded.errorTraceId]);
+    await expectIds([seeded.errorTraceId]);
 
     await open("#/traces?userId=alice&tags=beta");
-    await page.waitForFunction(() => document.querySelectorAll("table[aria-label=Traces] tbody tr").length === 2);
+    await expectIds(seeded.supportTraceIds);
 
+    const baseline = await apiGet<{ datasetRunItems: { datasetItemId: string; traceId: string }[] }>("/api/public/datasets/capitals/runs/baseline");
     await open("#/traces?search=Lyon");
-    await page.waitForFunction(() => document.querySelectorAll("table[aria-label=Traces] tbody tr").length === 1);
+    await expectIds([baseline.datasetRunItems.find((r) => r.datasetItemId === "fr")!.traceId]);
 
     await open("#/traces?orderBy=name.asc");
-    await page.waitForSelector("table[aria-label=Traces] tbody tr");
+    await expectIds(all.data.map((t) => t.id));
     const names = await page.$$eval("table[aria-label=Traces] tbody tr td:nth-child(2)", (tds) => tds.map((td) => td.textContent ?? ""));
     expect(names).toEqual([...names].sort());
   });
@@ -438,7 +447,7 @@ describe("trace list with 100,000 traces", () => {
     seedManyTraces(store, COUNT);
     store.close();
     console.log(`seeded ${COUNT} traces through the store in ${Math.round(performance.now() - t0)} ms`);
-    big = await startServer({ port: 0, dbPath, publicKey: PK, secretKey: SK, env: {} });
+    big = await startServer({ port: 0, dbPath, publicKey: PK, secretKey: SK, env: {}, uiDir });
     ctx = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: "en-US" });
     ctx.setDefaultTimeout(30_000);
   }, 300_000);

@@ -64,7 +64,7 @@ export function preview(v: unknown, max = 120): string {
 }
 
 const TYPE_ICONS: Record<string, string> = {
-  SPAN: "⎯",
+  SPAN: "▭",
   GENERATION: "✦",
   EVENT: "•",
   AGENT: "☺",

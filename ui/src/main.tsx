@@ -20,19 +20,24 @@ const NAV: [string, string, string][] = [
   ["dashboard", "Dashboard", "h"],
 ];
 
+/**
+ * Detail views are keyed by what they show, so moving from one trace (or prompt, dataset) to
+ * another mounts a fresh view instead of showing the previous one's data while loading.
+ */
 function View({ route }: { route: Route }) {
   const [top, id, sub] = route.parts;
+  const key = route.parts.join("/");
   switch (top) {
     case "traces":
-      return id ? <TraceView route={route} /> : <TracesView route={route} />;
+      return id ? <TraceView key={key} route={route} /> : <TracesView route={route} />;
     case "sessions":
-      return id ? <SessionView route={route} /> : <SessionsView route={route} />;
+      return id ? <SessionView key={key} route={route} /> : <SessionsView route={route} />;
     case "prompts":
-      return id ? <PromptView route={route} /> : <PromptsView route={route} />;
+      return id ? <PromptView key={key} route={route} /> : <PromptsView route={route} />;
     case "datasets":
-      if (id && sub === "compare") return <CompareView route={route} />;
-      if (id && sub === "items" && route.parts[3]) return <DatasetItemView route={route} />;
-      return id ? <DatasetView route={route} /> : <DatasetsView route={route} />;
+      if (id && sub === "compare") return <CompareView key={key} route={route} />;
+      if (id && sub === "items" && route.parts[3]) return <DatasetItemView key={key} route={route} />;
+      return id ? <DatasetView key={key} route={route} /> : <DatasetsView route={route} />;
     case "dashboard":
       return <DashboardView route={route} />;
     default:

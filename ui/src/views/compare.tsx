@@ -17,7 +17,7 @@ function ScoreChart({ runs, names }: { runs: RunSummary[]; names: string[] }) {
   const desc = names.map((n) => `${n}: ${runs.map((r) => `${r.name} ${fmtNum(r.scores[n]?.mean)}`).join(", ")}`).join("; ");
   return (
     <figure class="chart" id="score-chart">
-      <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={`Mean scores per run. ${desc}`}>
+      <svg viewBox={`0 0 ${width} ${height}`} width={width} height={height} class="bars" role="img" aria-label={`Mean scores per run. ${desc}`}>
         {names.map((n, gi) => (
           <g key={n} transform={`translate(0, ${gi * groupH + 4})`}>
             <text x={0} y={barH} class="chart-label">

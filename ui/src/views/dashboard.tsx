@@ -38,7 +38,7 @@ function TimeChart({ title, xs, ys, format, id }: { title: string; xs: number[];
         cursor: { show: true },
         scales: { x: { time: true } },
         axes,
-        series: [{}, { label: title, stroke, width: 2, fill: `${stroke}22`, points: { show: xs.length < 40 } }],
+        series: [{}, { label: title, stroke, width: 2, fill: `${stroke}22`, spanGaps: false, points: { show: true, size: 5 } }],
       },
       [xs, ys],
       el.current,
@@ -87,8 +87,28 @@ export function DashboardView({ route }: { route: Route }) {
   );
 }
 
+/** Every bucket of the range, zero where nothing happened, so the axis spans the whole range. */
+function series(data: DashboardData) {
+  const step = data.bucket === "hour" ? 3600 : 86_400;
+  const byTime = new Map(data.overTime.map((b) => [bucketTime(b.bucket, data.bucket), b]));
+  const start = Math.floor(Date.parse(data.from) / 1000 / step) * step;
+  const end = Date.parse(data.to) / 1000;
+  const xs: number[] = [];
+  const traces: number[] = [];
+  const cost: number[] = [];
+  const latency: (number | null)[] = [];
+  for (let t = start; t < end && xs.length < 5000; t += step) {
+    const b = byTime.get(t);
+    xs.push(t);
+    traces.push(b?.traces ?? 0);
+    cost.push(b?.cost ?? 0);
+    latency.push(b?.avgLatency ?? null);
+  }
+  return { xs, traces, cost, latency };
+}
+
 function DashboardBody({ data }: { data: DashboardData }) {
-  const xs = data.overTime.map((b) => bucketTime(b.bucket, data.bucket));
+  const { xs, traces, cost, latency } = series(data);
   return (
     <>
       <dl class="stats" id="dashboard-totals">
@@ -110,9 +130,9 @@ function DashboardBody({ data }: { data: DashboardData }) {
         </div>
       </dl>
       <div class="charts">
-        <TimeChart id="chart-traces" title={`Traces per ${data.bucket}`} xs={xs} ys={data.overTime.map((b) => b.traces)} format={(v) => fmtNum(v, 0)} />
-        <TimeChart id="chart-cost" title={`Cost per ${data.bucket}`} xs={xs} ys={data.overTime.map((b) => b.cost)} format={(v) => fmtCost(v)} />
-        <TimeChart id="chart-latency" title="Mean trace latency" xs={xs} ys={data.overTime.map((b) => b.avgLatency)} format={(v) => fmtSeconds(v)} />
+        <TimeChart id="chart-traces" title={`Traces per ${data.bucket}`} xs={xs} ys={traces} format={(v) => fmtNum(v, 0)} />
+        <TimeChart id="chart-cost" title={`Cost per ${data.bucket}`} xs={xs} ys={cost} format={(v) => fmtCost(v)} />
+        <TimeChart id="chart-latency" title="Mean trace latency" xs={xs} ys={latency} format={(v) => fmtSeconds(v)} />
       </div>
       <div class="two-col">
         <section aria-label="By model">
