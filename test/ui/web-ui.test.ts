@@ -2,6 +2,7 @@
  * The web UI in real Chromium (playwright-core + @sparticuz/chromium) against the real server on
  * a store seeded by the real SDK. Screenshots of each page go to docs/screenshots/.
  */
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -257,6 +258,43 @@ describe("web UI", () => {
     await page.waitForSelector("#observation-detail");
     expect(await page.textContent("#observation-detail")).toContain("row 17: unterminated quote");
     expect(await page.textContent(`#observation-tree li[data-obs-id="${failed.id}"]`)).toContain("ERROR");
+  });
+
+  it("previews media that a client uploaded and referenced in an observation's input", async () => {
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+    const traceId = "cc".repeat(16);
+    const media = await fetch(`${server.url}/api/public/media`, {
+      method: "POST",
+      headers: { authorization: BASIC, "content-type": "application/json" },
+      body: JSON.stringify({ traceId, field: "input", contentType: "image/png", contentLength: png.length, sha256Hash: createHash("sha256").update(png).digest("base64") }),
+    });
+    expect(media.status).toBe(201);
+    const { mediaId, uploadUrl } = (await media.json()) as { mediaId: string; uploadUrl: string };
+    expect((await fetch(uploadUrl, { method: "PUT", headers: { "content-type": "image/png" }, body: png })).status).toBe(200);
+    const ref = `@@@langfuseMedia:type=image/png|id=${mediaId}|source=base64_data_uri@@@`;
+    const now = Date.now();
+    const span = (spanId: string, name: string, attrs: Record<string, string>) => ({
+      traceId,
+      spanId,
+      name,
+      kind: 1,
+      startTimeUnixNano: String(now * 1e6),
+      endTimeUnixNano: String((now + 3) * 1e6),
+      attributes: Object.entries(attrs).map(([key, value]) => ({ key, value: { stringValue: value } })),
+    });
+    const res = await fetch(`${server.url}/api/public/otel/v1/traces`, {
+      method: "POST",
+      headers: { authorization: BASIC, "content-type": "application/json" },
+      body: JSON.stringify({
+        resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: "langfuse-sdk" }, spans: [span("dd".repeat(8), "describe-image", { "langfuse.observation.input": JSON.stringify({ image: ref, question: "What is this?" }) })] }] }],
+      }),
+    });
+    expect(res.status).toBe(200);
+    await open(`#/traces/${traceId}?obs=${"dd".repeat(8)}`);
+    await page.waitForSelector("#observation-detail img.media");
+    expect(await page.getAttribute("#observation-detail img.media", "src")).toBe(`/media-bytes/${mediaId}`);
+    await page.waitForFunction(() => (document.querySelector("#observation-detail img.media") as HTMLImageElement | null)?.naturalWidth === 1);
+    await expectAccessible("media preview");
   });
 
   it("shows sessions and a session as a conversation", async () => {

@@ -108,7 +108,7 @@ export function ChatView({ messages }: { messages: ChatMessage[] }) {
       {messages.map((m, i) => (
         <li key={i} class={`chat-msg role-${m.role}`}>
           <span class="chat-role">{m.role}</span>
-          <div class="chat-content">{typeof m.content === "string" ? m.content : <JsonTree value={m.content} />}</div>
+          <div class="chat-content">{typeof m.content === "string" && !MEDIA_REF.test(m.content) ? m.content : <JsonTree value={m.content} />}</div>
         </li>
       ))}
     </ol>
@@ -126,9 +126,33 @@ export function IoView({ label, value }: { label: string; value: unknown }) {
   );
 }
 
+/** `@@@langfuseMedia:type=image/png|id=...|source=...@@@`: what SDKs leave in place of uploaded media. */
+const MEDIA_REF = /^@@@langfuseMedia:type=([^|@]+)\|id=([A-Za-z0-9_-]{1,64})\|source=([^|@]+)@@@$/;
+
+/** A preview of uploaded media (bytes served by this server at /media-bytes/<id>). */
+export function MediaPreview({ type, id }: { type: string; id: string }) {
+  const url = `/media-bytes/${encodeURIComponent(id)}`;
+  if (type.startsWith("image/")) return <img class="media" src={url} alt={`Attached ${type} (${id})`} loading="lazy" />;
+  if (type.startsWith("audio/")) return <audio class="media" src={url} controls aria-label={`Attached ${type}`} />;
+  return (
+    <a href={url} target="_blank" rel="noreferrer">
+      Attached {type} ({id})
+    </a>
+  );
+}
+
 /** Collapsible JSON: objects and arrays are <details> (keyboard-operable), the first levels open. */
 export function JsonTree({ value, depth = 0, name }: { value: unknown; depth?: number; name?: string }) {
   const key = name !== undefined ? <span class="json-key">{name}: </span> : null;
+  const media = typeof value === "string" ? MEDIA_REF.exec(value) : null;
+  if (media) {
+    return (
+      <div class="json-leaf">
+        {key}
+        <MediaPreview type={media[1]!} id={media[2]!} />
+      </div>
+    );
+  }
   if (value === null || typeof value !== "object") {
     const cls = value === null ? "json-null" : `json-${typeof value}`;
     const text = typeof value === "string" ? (depth === 0 ? value : JSON.stringify(value)) : String(value);
