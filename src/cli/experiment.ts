@@ -1,9 +1,9 @@
 import { appendFileSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { globSync } from "tinyglobby";
-import { getRegisteredSuites, getSuiteOptions, type SuiteClass } from "../../decorators/experiment.decorator";
+import { getRegisteredSuites, getSuiteOptions, type SuiteClass } from "../experiments/suites/suite-registry";
 import type { Langfuse } from "../client/langfuse";
-import { LANGFUSE_CLIENT } from "../di/tokens";
+import { resolveClient } from "../di/resolve-client";
 import {
   decideVerdict,
   errorVerdict,
@@ -12,9 +12,11 @@ import {
   toJUnit,
   toMarkdownSummary,
   type Verdict,
-} from "../experiments/suite-report";
-import { runSuites, type DiContainer, type SuiteRunReport } from "../experiments/suite-runner";
+} from "../experiments/suites/suite-report";
+import { runSuites, type DiContainer, type SuiteRunReport } from "../experiments/suites/suite-runner";
+import type { CliCommand } from "./command";
 import { registerTypeScriptLoader } from "./ts-loader";
+import { errorMessage } from "../errors";
 
 /** Suite files looked for when no files or globs are given. */
 export const DEFAULT_SUITE_GLOBS = ["**/*.eval.ts", "**/*.experiment.ts"];
@@ -139,10 +141,9 @@ export async function runExperimentCli(argv: string[], io: ExperimentCliIo): Pro
       try {
         // A fresh load each run, so suites are registered again when called twice in one process.
         delete require.cache[require.resolve(file)];
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         mod = require(file) as Record<string, unknown>;
       } catch (error) {
-        throw new Error(`loading ${file} failed: ${error instanceof Error ? error.message : String(error)}`);
+        throw new Error(`loading ${file} failed: ${errorMessage(error)}`);
       }
       for (const value of Object.values(mod)) {
         if (typeof value === "function" && getSuiteOptions(value)) exportedSuites.add(value as SuiteClass);
@@ -155,7 +156,7 @@ export async function runExperimentCli(argv: string[], io: ExperimentCliIo): Pro
       .filter((t) => !before.has(t) || exportedSuites.has(t));
     if (suites.length === 0) throw new Error(`no @ExperimentSuite classes in ${files.length} file(s)`);
 
-    client = clientFor(container);
+    client = resolveClient(container);
     report = await runSuites({
       langfuse: client,
       suites,
@@ -171,7 +172,7 @@ export async function runExperimentCli(argv: string[], io: ExperimentCliIo): Pro
     }
     verdict = decideVerdict(report);
   } catch (error) {
-    verdict = errorVerdict(error instanceof Error ? error.message : String(error));
+    verdict = errorVerdict(errorMessage(error));
   } finally {
     // The CLI owns the process: deliver everything and release the store so it can exit.
     if (client) await client.shutdown();
@@ -184,7 +185,7 @@ export async function runExperimentCli(argv: string[], io: ExperimentCliIo): Pro
     if (args.junit) writeOut(resolve(io.cwd, args.junit), toJUnit(report ?? empty));
     if (io.env.GITHUB_STEP_SUMMARY) appendFileSync(io.env.GITHUB_STEP_SUMMARY, toMarkdownSummary(report ?? empty, verdict) + (report ? "" : `\n${verdict.text}\n`));
   } catch (error) {
-    io.stderr(`langfuse-decorators experiment: writing a report failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`langfuse-decorators experiment: writing a report failed: ${errorMessage(error)}\n`);
     return 2;
   }
   return verdict.exitCode;
@@ -195,21 +196,7 @@ function writeOut(file: string, content: string): void {
   writeFileSync(file, content);
 }
 
-/** The container's client when it registered one (registerLangfuse), else the default client. */
-function clientFor(container: DiContainer | undefined): Langfuse {
-  if (container) {
-    try {
-      return container.resolve<Langfuse>(LANGFUSE_CLIENT);
-    } catch {
-      /* fall through */
-    }
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { getClient } = require("../client/get-client") as typeof import("../client/get-client");
-  return getClient();
-}
-
-export const experimentCommand = {
+export const experimentCommand: CliCommand = {
   summary: "run @ExperimentSuite files and gate on their thresholds (exit 0 pass, 1 gate failed, 2 error)",
   run: (argv: string[]): Promise<number> =>
     runExperimentCli(argv, {

@@ -5,13 +5,8 @@
  */
 import { serveCommand } from "./serve.command";
 import { experimentCommand } from "./experiment";
-
-export interface CliCommand {
-  /** One line for `--help`. */
-  summary: string;
-  /** Receives the arguments after the subcommand name; resolves to the exit code. */
-  run(argv: string[]): Promise<number>;
-}
+import { errorMessage } from "../errors";
+import type { CliCommand } from "./command";
 
 /** Exit code for usage errors (unknown command, bad flags), as most Unix tools use. */
 export const USAGE_ERROR = 2;
@@ -47,7 +42,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`langfuse-decorators: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`langfuse-decorators: ${errorMessage(err)}\n`);
       process.exitCode = 1;
     },
   );

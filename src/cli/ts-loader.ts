@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import Module from "node:module";
 import { LangfuseError } from "../errors";
 
@@ -18,7 +18,6 @@ export function registerTypeScriptLoader(cwd: string = process.cwd()): "existing
   if (extensions[".ts"]) return "existing";
   let ts: TypeScript;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     ts = require("typescript") as TypeScript;
   } catch {
     throw new LangfuseError("CONFIG", "Loading TypeScript suite files needs the `typescript` package (npm i -D typescript), or run the CLI under ts-node");
@@ -58,9 +57,4 @@ function loadCompilerOptions(ts: TypeScript, cwd: string): import("typescript").
     declaration: false,
     isolatedModules: true,
   };
-}
-
-/** Absolute path helper for tests and the CLI. */
-export function resolveFrom(cwd: string, file: string): string {
-  return file.startsWith("/") ? file : join(cwd, file);
 }

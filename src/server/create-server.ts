@@ -7,7 +7,7 @@ import { LangfuseError } from "../errors";
 import { checkAuthorization, type ServerAuth } from "./auth";
 import { HttpError, toErrorReply } from "./http-errors";
 import { routeConfig } from "./route-definition";
-import type { OtlpJsonRequest } from "./otlp-protobuf";
+import type { OtlpIngest } from "./otlp-ingest";
 import { registerApiRoutes } from "./routes/api-routes";
 import { registerMediaBytesRoute, type MediaBytesStore } from "./routes/media-bytes-route";
 import { registerOtlpRoute } from "./routes/otlp-route";
@@ -16,13 +16,6 @@ import type { UiReads } from "../local/api/ui-reads";
 import { registerUiRoutes } from "./ui/ui-routes";
 import { sessionAllows, UiSessions } from "./ui/ui-sessions";
 
-/** What the OTLP receiver hands the ingestion mapping, and what it may report back. */
-export interface OtlpIngestResult {
-  /** Spans the mapping refused (reported to the exporter as OTLP partial success). */
-  rejectedSpans?: number;
-  errorMessage?: string;
-}
-export type OtlpIngest = (request: OtlpJsonRequest) => OtlpIngestResult | void | Promise<OtlpIngestResult | void>;
 
 export interface CreateServerOptions {
   api: LangfuseApi;

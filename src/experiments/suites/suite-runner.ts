@@ -1,11 +1,11 @@
 import "reflect-metadata";
-import { getEvaluatorMetadata, isEvaluatorClass, type MarkedMethod } from "../../decorators/evaluator.decorator";
-import { getRegisteredSuites, type ExperimentSuiteOptions, type RegisteredSuite, type SuiteClass } from "../../decorators/experiment.decorator";
-import { LANGFUSE_CLIENT } from "../di/tokens";
-import { LangfuseError } from "../errors";
-import type { ExperimentResult } from "./experiment-result";
-import { assertValidThresholds, evaluateGate, type GateResult } from "./gate";
-import type { DatasetExperimentOptions, EvaluatorArgs, EvaluatorFn, ExperimentItem, ExperimentOptions, RunEvaluatorArgs, RunEvaluatorFn, TaskArgs } from "./types";
+import { resolveClient } from "../../di/resolve-client";
+import { LangfuseError, errorMessage } from "../../errors";
+import type { ExperimentResult } from "../experiment-result";
+import { assertValidThresholds, evaluateGate, type GateResult } from "../gate";
+import type { DatasetExperimentOptions, EvaluatorArgs, EvaluatorFn, ExperimentItem, ExperimentOptions, RunEvaluatorArgs, RunEvaluatorFn, TaskArgs } from "../types";
+import { getEvaluatorMetadata, isEvaluatorClass, type MarkedMethod } from "./evaluator-registry";
+import { getRegisteredSuites, type ExperimentSuiteOptions, type RegisteredSuite, type SuiteClass } from "./suite-registry";
 
 /** Any DI container: tsyringe's `container`, a child container, or your own `{ resolve }`. */
 export interface DiContainer {
@@ -61,7 +61,7 @@ export interface SuiteRunReport {
  * not stop the others; it is reported in its outcome.
  */
 export async function runSuites(options: RunSuitesOptions): Promise<SuiteRunReport> {
-  const langfuse = options?.langfuse ?? clientFrom(options?.container);
+  const langfuse: SuiteClient = options?.langfuse ?? resolveClient(options?.container);
   const registered = getRegisteredSuites();
   const candidates: RegisteredSuite[] = options.suites
     ? options.suites.map((target) => {
@@ -81,19 +81,6 @@ function matches(filter: RunSuitesOptions["filter"], name: string): boolean {
   if (typeof filter === "string") return name.includes(filter);
   if (filter instanceof RegExp) return filter.test(name);
   return filter(name);
-}
-
-function clientFrom(container: DiContainer | undefined): SuiteClient {
-  if (container) {
-    try {
-      return container.resolve<SuiteClient>(LANGFUSE_CLIENT);
-    } catch {
-      /* not registered there: fall back to the default client */
-    }
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { getClient } = require("../client/get-client") as typeof import("../client/get-client");
-  return getClient();
 }
 
 async function runOne(suite: RegisteredSuite, options: RunSuitesOptions & { langfuse: SuiteClient }): Promise<SuiteOutcome> {
@@ -147,7 +134,7 @@ async function runOne(suite: RegisteredSuite, options: RunSuitesOptions & { lang
     outcome.result = result;
     outcome.gate = evaluateGate(result, suiteOptions.thresholds, { failOnError: options.failOnError });
   } catch (error) {
-    outcome.error = error instanceof Error ? error.message : String(error);
+    outcome.error = errorMessage(error);
   }
   return outcome;
 }
@@ -181,7 +168,7 @@ function resolveInstance(target: SuiteClass, container: DiContainer | undefined)
     // A class without a constructor has no paramtypes but needs nothing.
     const params = (Reflect.getMetadata("design:paramtypes", target) as unknown[] | undefined) ?? (target.length === 0 ? [] : undefined);
     if (!params || params.length !== target.length) {
-      throw new LangfuseError("CONFIG", `Could not resolve ${target.name} from the container: ${first instanceof Error ? first.message : String(first)}`);
+      throw new LangfuseError("CONFIG", `Could not resolve ${target.name} from the container: ${errorMessage(first)}`);
     }
     const args = params.map((p) => container.resolve(p));
     return new (target as unknown as new (...a: unknown[]) => unknown)(...args);
