@@ -14,7 +14,7 @@ import { registerOtlpRoute } from "./routes/otlp-route";
 import { TRACE_PAGE_PATH } from "./routes/trace-page-route";
 import type { UiReads } from "../local/api/ui-reads";
 import { registerUiRoutes } from "./ui/ui-routes";
-import { sessionAllows, UiSessions } from "./ui/ui-sessions";
+import { browserTraceRedirect, sessionAllows, UiSessions } from "./ui/ui-sessions";
 
 
 export interface CreateServerOptions {
@@ -114,7 +114,11 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     }
     const { auth: mode } = routeConfig(request);
     const header = request.headers.authorization;
-    if (!header && mode !== "none" && uiSessions && sessionAllows(uiSessions, request)) return;
+    if (!header && uiSessions) {
+      const toUi = request.routeOptions?.url === TRACE_PAGE_PATH ? browserTraceRedirect(request) : undefined;
+      if (toUi) return reply.redirect(toUi, 302);
+      if (mode !== "none" && sessionAllows(uiSessions, request)) return;
+    }
     checkAuthorization(Array.isArray(header) ? header[0] : header, auth, mode);
   });
 

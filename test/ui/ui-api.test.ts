@@ -85,6 +85,16 @@ describe("UI assets", () => {
   });
 });
 
+describe("trace URLs", () => {
+  it("send a browser without credentials to the trace in the UI; API clients get JSON or 401 as before", async () => {
+    const html = await fetch(`${server.url}/project/local/traces/abc%2F1`, { redirect: "manual", headers: { accept: "text/html,application/xhtml+xml" } });
+    expect(html.status).toBe(302);
+    expect(html.headers.get("location")).toBe("/#/traces/abc%2F1");
+    expect((await fetch(`${server.url}/project/local/traces/abc`, { redirect: "manual" })).status).toBe(401);
+    expect((await fetch(`${server.url}/project/local/traces/abc`, { headers: { authorization: BASIC, accept: "text/html" } })).status).toBe(404);
+  });
+});
+
 describe("UI sessions", () => {
   it("logs in only with this server's public and secret key", async () => {
     expect((await login({ publicKey: PK, secretKey: "wrong" })).status).toBe(401);

@@ -107,3 +107,16 @@ export function sameOrigin(request: FastifyRequest): boolean {
     return false;
   }
 }
+
+/**
+ * Where a browser opening a trace URL (`getTraceUrl()`, `htmlPath`) without credentials is sent:
+ * that trace in the web UI, which asks for the keys if needed. API clients (no `text/html` in
+ * Accept) keep getting the JSON answer or the 401 they expect.
+ */
+export function browserTraceRedirect(request: FastifyRequest): string | undefined {
+  const accept = request.headers.accept;
+  if (typeof accept !== "string" || !accept.includes("text/html")) return undefined;
+  const traceId = (request.params as { traceId?: unknown } | undefined)?.traceId;
+  if (typeof traceId !== "string" || traceId === "" || traceId.length > 1000) return undefined;
+  return `/#/traces/${encodeURIComponent(traceId)}`;
+}
