@@ -64,7 +64,9 @@ export function TracesView({ route }: { route: Route }) {
   // Live refresh while an app writes: re-query the current page every 3 s (the store paginates).
   useEffect(() => {
     if (!live) return;
-    const t = setInterval(reload, 3000);
+    const t = setInterval(() => {
+      if (!document.hidden) reload();
+    }, 3000);
     return () => clearInterval(t);
   }, [live, reload]);
 
