@@ -57,10 +57,21 @@ beforeAll(async () => {
   seeded = await seedWithSdk(dbPath);
   server = await startServer({ port: 0, dbPath, publicKey: PK, secretKey: SK, env: {}, uiDir });
   browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1360, height: 860 }, colorScheme: "light", locale: "en-US", bypassCSP: true });
+  context = await browser.newContext({ viewport: { width: 1360, height: 860 }, colorScheme: "light", locale: "en-US" });
   context.setDefaultTimeout(15_000);
   page = await context.newPage();
+  // The app must run under the CSP the server sends: any violation or page error fails a test.
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy/i.test(m.text())) pageProblems.push(m.text());
+  });
+  page.on("pageerror", (e) => pageProblems.push(e.message));
 }, 180_000);
+
+const pageProblems: string[] = [];
+afterEach(() => {
+  const problems = pageProblems.splice(0);
+  expect(problems).toEqual([]);
+});
 
 afterAll(async () => {
   await browser?.close();
