@@ -28,7 +28,7 @@ function TimeChart({ title, xs, ys, format, id }: { title: string; xs: number[];
     const width = Math.max(280, el.current.clientWidth);
     const axes: uPlot.Axis[] = [
       { stroke: axis, grid: { stroke: grid } },
-      { stroke: axis, grid: { stroke: grid }, values: (_u, vals) => vals.map((v) => format(v)), size: 70 },
+      { stroke: axis, grid: { stroke: grid }, values: (_u, vals) => vals.map((v) => format(v)), size: 84 },
     ];
     plot = new UPlot(
       {
