@@ -303,7 +303,8 @@ describe("web UI", () => {
     expect(res.status).toBe(200);
     await open(`#/traces/${traceId}?obs=${"dd".repeat(8)}`);
     await page.waitForSelector("#observation-detail img.media");
-    expect(await page.getAttribute("#observation-detail img.media", "src")).toBe(`/media-bytes/${mediaId}`);
+    // The signed, short-lived URL the media API handed out (the bytes need its signature).
+    expect(await page.getAttribute("#observation-detail img.media", "src")).toMatch(new RegExp(`^/media-bytes/${mediaId}\\?`));
     await page.waitForFunction(() => (document.querySelector("#observation-detail img.media") as HTMLImageElement | null)?.naturalWidth === 1);
     await expectAccessible("media preview");
   });

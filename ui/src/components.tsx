@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { api, enc } from "./api";
 import { href } from "./router";
 
 /** Loads `load()` when `deps` change; `reload` re-runs it (live refresh keeps the old data shown). */
@@ -129,9 +130,31 @@ export function IoView({ label, value }: { label: string; value: unknown }) {
 /** `@@@langfuseMedia:type=image/png|id=...|source=...@@@`: what SDKs leave in place of uploaded media. */
 const MEDIA_REF = /^@@@langfuseMedia:type=([^|@]+)\|id=([A-Za-z0-9_-]{1,64})\|source=([^|@]+)@@@$/;
 
-/** A preview of uploaded media (bytes served by this server at /media-bytes/<id>). */
+/**
+ * A preview of uploaded media. The bytes are served only through the short-lived signed URL that
+ * GET /api/public/media/{id} hands out (as Langfuse's bucket URLs), so it is asked for first;
+ * its path is used, same origin as the page.
+ */
 export function MediaPreview({ type, id }: { type: string; id: string }) {
-  const url = `/media-bytes/${encodeURIComponent(id)}`;
+  const [url, setUrl] = useState<string | undefined>(undefined);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    let live = true;
+    api
+      .get<{ url?: string }>(`/api/public/media/${enc(id)}`)
+      .then((media) => {
+        if (!live) return;
+        if (typeof media?.url !== "string") return setFailed(true);
+        const signed = new URL(media.url, window.location.origin);
+        setUrl(`${signed.pathname}${signed.search}`);
+      })
+      .catch(() => live && setFailed(true));
+    return () => {
+      live = false;
+    };
+  }, [id]);
+  if (failed) return <span class="muted">Attached {type} ({id}): not available</span>;
+  if (!url) return <span class="muted">Attached {type} ({id})</span>;
   if (type.startsWith("image/")) return <img class="media" src={url} alt={`Attached ${type} (${id})`} loading="lazy" />;
   if (type.startsWith("audio/")) return <audio class="media" src={url} controls aria-label={`Attached ${type}`} />;
   return (
