@@ -62,7 +62,7 @@ async function main(): Promise<number> {
       console.log(`prompts:      ${prompts.meta.totalItems}`);
       console.log(`datasets:     ${datasets.meta.totalItems}`);
       console.log(`scores:       ${scores.meta.totalItems}`);
-      console.log("Browse it with the Langfuse API: npx langfuse-decorators serve");
+      console.log("Browse it in the web UI and the Langfuse API: npm run serve (then open http://127.0.0.1:3000/)");
     } finally {
       store.close();
     }

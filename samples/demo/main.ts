@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     const trace = await langfuse.api.traces.get(traceId);
     console.log(`stored trace "${trace.name}" for user ${trace.userId} (tags: ${trace.tags.join(", ")}):`);
     printTree(trace);
-    console.log(`data went to the embedded store at ${langfuse.config.localDbPath}; browse it with: npx langfuse-decorators serve`);
+    console.log(`data went to the embedded store at ${langfuse.config.localDbPath}; browse it with: npm run serve`);
   } else {
     console.log(`data went to ${langfuse.config.baseUrl} (trace ${traceId})`);
   }

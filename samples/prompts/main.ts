@@ -10,7 +10,7 @@
  *    links each generation to the prompt version it used.
  * 3. The run is read back from the store: each generation with its linked prompt version.
  *
- * Data goes to LANGFUSE_LOCAL_DB (default .langfuse/langfuse.db); `npx langfuse-decorators serve`
+ * Data goes to LANGFUSE_LOCAL_DB (default .langfuse/langfuse.db); `npm run serve`
  * shows it over the Langfuse API. Set LANGFUSE_PUBLIC_KEY/SECRET_KEY/BASE_URL to use a server.
  */
 import "reflect-metadata";

@@ -11,7 +11,7 @@
  *    (0 pass, 1 gate failed, 2 error), as with `npx langfuse-decorators experiment`.
  *
  * Data goes to LANGFUSE_LOCAL_DB (default .langfuse/langfuse.db); browse it with
- * `npx langfuse-decorators serve`. Set LANGFUSE_PUBLIC_KEY/SECRET_KEY/BASE_URL to use a server.
+ * `npm run serve` (web UI at http://127.0.0.1:3000/). Set LANGFUSE_PUBLIC_KEY/SECRET_KEY/BASE_URL to use a server.
  */
 import "reflect-metadata";
 import { decideVerdict, formatGateTable, resolveLangfuse, runSuites } from "../../src";

@@ -129,6 +129,7 @@ export const serveCommand: CliCommand = {
     const out = process.stdout;
     out.write(`Langfuse-compatible server listening on ${server.url}\n`);
     out.write(`Store: ${server.dbPath}\n`);
+    out.write(`Web UI: ${server.url}/ (log in with the public and secret key below)\n`);
     if (!["127.0.0.1", "localhost", "::1"].includes(host)) {
       process.stderr.write(`Warning: bound to ${host}, not loopback: other machines can reach this server (keys still required).\n`);
     }

@@ -16,6 +16,9 @@ import { registerMediaBytesRoute, type MediaBytesStore } from "./routes/media-by
 import { registerOtlpMetricsRoute } from "./routes/otlp-metrics-route";
 import { registerOtlpRoute } from "./routes/otlp-route";
 import { TRACE_PAGE_PATH } from "./routes/trace-page-route";
+import type { UiReads } from "../local/api/ui-reads";
+import { registerUiRoutes } from "./ui/ui-routes";
+import { browserTraceRedirect, sessionAllows, UiSessions } from "./ui/ui-sessions";
 
 
 export interface CreateServerOptions {
@@ -36,6 +39,11 @@ export interface CreateServerOptions {
   version?: string;
   /** Timeouts that free sockets held by slow or silent clients (defaults: SERVER_TIMEOUTS). */
   timeouts?: Partial<ServerTimeouts>;
+  /**
+   * Serves the web UI at `/` and its endpoints under /api/ui (see ui/ui-routes.ts); the browser
+   * logs in with the keys and then uses a session cookie on the API routes.
+   */
+  ui?: { reads: UiReads; dir?: string };
   /** Called for unexpected (5xx) errors; defaults to one line on stderr. Never receives headers. */
   onInternalError?: (err: unknown, route: string) => void;
 }
@@ -129,6 +137,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     return503OnClosing: true,
   });
   app.setValidatorCompiler(validatorCompiler());
+  const uiSessions = options.ui ? new UiSessions() : undefined;
 
   // Request bodies: depth-bounded (a 400 instead of a value that could never be written out
   // again) and with lone surrogates made U+FFFD, before any route sees them.
@@ -154,6 +163,11 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     reply.header("x-content-type-options", "nosniff");
     const { auth: mode } = routeConfig(request);
     const header = request.headers.authorization;
+    if (!header && uiSessions) {
+      const toUi = request.routeOptions?.url === TRACE_PAGE_PATH ? browserTraceRedirect(request) : undefined;
+      if (toUi) return reply.redirect(toUi, 302);
+      if (mode !== "none" && sessionAllows(uiSessions, request)) return;
+    }
     checkAuthorization(Array.isArray(header) ? header[0] : header, auth, mode);
   });
 
@@ -189,6 +203,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   registerApiRoutes(app, { api: options.api, version: options.version ?? "0.0.0" });
   app.register(async (child) => registerOtlpRoute(child, { ingest: options.ingest, bodyLimit: otlpBodyLimit }));
   app.register(async (child) => registerOtlpMetricsRoute(child, otlpBodyLimit));
+  if (options.ui && uiSessions) registerUiRoutes(app, { reads: options.ui.reads, dir: options.ui.dir, sessions: uiSessions, auth });
   const mediaBytes = options.mediaBytes;
   if (mediaBytes) {
     const signer = options.mediaUrlSigner;

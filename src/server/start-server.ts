@@ -6,6 +6,7 @@ import { openLocalStore, type LocalStore } from "../local/store";
 import { fromOtlpRequest } from "../local/ingest/from-otlp";
 import { writeSpans } from "../local/ingest/ingest-spans";
 import { createServer, type ServerTimeouts } from "./create-server";
+import { LocalUiReads } from "../local/api/ui-reads";
 import type { OtlpIngestResult } from "./otlp-ingest";
 import { HttpError } from "./http-errors";
 import { idleMemoryRelease } from "./idle-memory";
@@ -13,6 +14,7 @@ import { MediaUrlSigner } from "./media-url-signer";
 import { MEDIA_BYTES_PATH } from "./routes/media-bytes-route";
 import { resolveServerKeys, type ServerKeys } from "./server-keys";
 import { SERVER_VERSION } from "./version";
+import { defaultUiDir } from "./ui/ui-static";
 
 export interface StartServerOptions {
   /** Default 127.0.0.1: the local server is for this machine only unless asked otherwise. */
@@ -30,6 +32,10 @@ export interface StartServerOptions {
   otlpBodyLimit?: number;
   /** Header, request, idle and keep-alive timeouts (default SERVER_TIMEOUTS). */
   timeouts?: Partial<ServerTimeouts>;
+  /** Serve the web UI at `/` (default true). */
+  ui?: boolean;
+  /** Folder of the built UI (default: this package's dist/ui). */
+  uiDir?: string;
   /** Environment to read keys and defaults from (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
@@ -139,6 +145,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     mediaBytes: api,
     mediaUrlSigner,
     timeouts: options.timeouts,
+    ui: options.ui === false ? undefined : { reads: new LocalUiReads(store), dir: options.uiDir ?? defaultUiDir() },
   });
 
   try {

@@ -8,9 +8,10 @@ import { nameParam } from "./route-params";
 export const TRACE_PAGE_PATH = "/project/:projectId/traces/:traceId";
 
 /**
- * `GET /project/<projectId>/traces/<traceId>`: where `htmlPath` and `getTraceUrl()` point. The
- * local server has no web UI; it answers with the trace as `GET /api/public/traces/<id>` does
- * (Basic auth with the server's keys; browsers are asked for them). Another project id is a 404.
+ * `GET /project/<projectId>/traces/<traceId>`: where `htmlPath` and `getTraceUrl()` point. API
+ * clients get the trace as `GET /api/public/traces/<id>` answers it (Basic auth with the server's
+ * keys); a browser without credentials is redirected to the trace in the web UI when the server
+ * serves one (see create-server.ts), and asked for the keys otherwise. Another project id is a 404.
  */
 export function registerTracePageRoute(app: FastifyInstance, api: LangfuseApi): void {
   definePath(app, TRACE_PAGE_PATH, {
