@@ -13,6 +13,8 @@ export interface FlushReport {
   failed: number;
   /** Short human messages, no secrets. */
   errors: string[];
+  /** Still queued or in flight when the flush stopped waiting (its timeout passed). */
+  pending?: number;
 }
 
 export interface Flushable {

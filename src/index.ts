@@ -106,7 +106,7 @@ export { resolveConfig } from "./config/resolve-config";
 export { SDK_NAME, SDK_VERSION } from "./config/sdk-info";
 
 // The client
-export { Langfuse, type FlushResult } from "./client/langfuse";
+export { Langfuse, type FlushOptions, type FlushResult } from "./client/langfuse";
 export { getClient } from "./client/get-client";
 export type { Flushable, FlushReport } from "./flushable";
 

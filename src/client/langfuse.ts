@@ -44,7 +44,7 @@ import {
 } from "../tracing/observations";
 import { propagateAttributes, type PropagateAttributesParams } from "../tracing/propagation";
 import { createDisabledRuntime, TracingRuntime } from "../tracing/runtime";
-import { LangfuseSpanProcessor } from "../tracing/span-processor";
+import { DEFAULT_FLUSH_TIMEOUT_MS, LangfuseSpanProcessor } from "../tracing/span-processor";
 import { releaseGlobalProvider, setUpTracer, type ProviderMode } from "../tracing/tracer-setup";
 import type { Backend } from "./backend/backend";
 import { createBackend } from "./backend/create-backend";
@@ -76,8 +76,19 @@ export interface FlushResult {
   delivered: number;
   dropped: number;
   failed: number;
+  /** Spans (and other items) still queued or in flight when the flush stopped waiting. */
+  pending: number;
   errors: string[];
   reports: FlushReport[];
+}
+
+export interface FlushOptions {
+  /**
+   * The longest `flush()` / `shutdown()` waits, in ms (default 30,000). Whatever is not
+   * delivered by then is reported as `pending` (and, for spans, still retried in the background
+   * until shutdown), so a dead endpoint never makes the caller wait without end.
+   */
+  timeoutMs?: number;
 }
 
 function emptyReport(name: string, error?: string): FlushReport {
@@ -89,9 +100,32 @@ function combine(reports: FlushReport[]): FlushResult {
     delivered: reports.reduce((n, r) => n + r.delivered, 0),
     dropped: reports.reduce((n, r) => n + r.dropped, 0),
     failed: reports.reduce((n, r) => n + r.failed, 0),
+    pending: reports.reduce((n, r) => n + (r.pending ?? 0), 0),
     errors: reports.flatMap((r) => r.errors.map((e) => `${r.name}: ${e}`)),
     reports,
   };
+}
+
+function flushTimeout(options: FlushOptions | undefined): number {
+  const ms = options?.timeoutMs;
+  if (ms === undefined) return DEFAULT_FLUSH_TIMEOUT_MS;
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+    throw new LangfuseValidationError("Invalid flush options", [{ path: "timeoutMs", message: "must be a finite number of milliseconds >= 0" }]);
+  }
+  return ms;
+}
+
+/**
+ * A queue's own flush, or a report saying it is still running once `timeoutMs` has passed (the
+ * queue keeps working in the background; only the caller stops waiting).
+ */
+function withinTimeout(name: string, run: () => Promise<FlushReport>, timeoutMs: number): Promise<FlushReport> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<FlushReport>((resolve) => {
+    timer = setTimeout(() => resolve(emptyReport(name, `not finished after ${timeoutMs} ms`)), timeoutMs);
+    timer.unref?.();
+  });
+  return Promise.race([safely(name, run), late]).finally(() => clearTimeout(timer));
 }
 
 async function safely(name: string, run: () => Promise<FlushReport>): Promise<FlushReport> {
@@ -176,13 +210,16 @@ export class Langfuse {
 
   /**
    * Delivers everything queued: spans and every registered queue. Settles when all of it was
-   * delivered or definitively failed; never rejects. The result says what was dropped/failed.
+   * delivered or definitively failed, or when `timeoutMs` (default 30 s) has passed; never
+   * rejects for delivery problems (a bad `timeoutMs` is a LangfuseValidationError). The result
+   * says what was delivered, dropped, failed and is still pending.
    */
-  async flush(): Promise<FlushResult> {
+  async flush(options?: FlushOptions): Promise<FlushResult> {
+    const timeoutMs = flushTimeout(options);
     const reports = await Promise.all([
-      safely("spans", () => this.spanProcessor.flushWithReport()),
-      ...[...this.flushables].map((f) => safely(f.name, () => f.flush())),
-      ...(this.externalProvider ? [safely("provider", () => this.flushExternalProvider())] : []),
+      safely("spans", () => this.spanProcessor.flushWithReport(timeoutMs)),
+      ...[...this.flushables].map((f) => withinTimeout(f.name, () => f.flush(), timeoutMs)),
+      ...(this.externalProvider ? [withinTimeout("provider", () => this.flushExternalProvider(), timeoutMs)] : []),
     ]);
     return combine(reports);
   }
@@ -193,18 +230,22 @@ export class Langfuse {
     return emptyReport("provider");
   }
 
-  /** Flushes, then stops every queue, the span pipeline and the backend. Idempotent. */
-  shutdown(): Promise<FlushResult> {
-    this.shutdownResult ??= this.doShutdown();
+  /**
+   * Flushes (waiting at most `timeoutMs`, default 30 s), then stops every queue, the span
+   * pipeline and the backend. Idempotent: later calls get the first call's result.
+   */
+  shutdown(options?: FlushOptions): Promise<FlushResult> {
+    const timeoutMs = flushTimeout(options);
+    this.shutdownResult ??= this.doShutdown(timeoutMs);
     return this.shutdownResult;
   }
 
-  private async doShutdown(): Promise<FlushResult> {
+  private async doShutdown(timeoutMs: number): Promise<FlushResult> {
     unregisterClient(this);
     this.tracing.cancelReachCheck();
     const reports = await Promise.all([
-      safely("spans", () => this.spanProcessor.shutdownWithReport()),
-      ...[...this.flushables].map((f) => safely(f.name, () => f.shutdown())),
+      safely("spans", () => this.spanProcessor.shutdownWithReport(timeoutMs)),
+      ...[...this.flushables].map((f) => withinTimeout(f.name, () => f.shutdown(), timeoutMs)),
     ]);
     if (this.ownedProvider) {
       releaseGlobalProvider(this.ownedProvider);
