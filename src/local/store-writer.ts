@@ -203,7 +203,6 @@ export class StoreWriter {
         execArgv: [],
         resourceLimits: { maxOldGenerationSizeMb: 256 },
       });
-      worker.unref(); // never keeps the process alive; pending writes keep their own handles
       worker.on("message", (reply: WriterReply) => this.onReply(reply));
       const gone = (err?: unknown): void => {
         Atomics.store(this.state, 0, 1);
@@ -227,6 +226,10 @@ export class StoreWriter {
       };
       worker.on("error", gone);
       worker.on("exit", () => gone());
+      // After the listeners: adding a "message" listener re-refs the worker's port, which kept
+      // a script that never calls shutdown() alive (its beforeExit flush never came). An idle
+      // thread never keeps the process alive; pending writes ref it (see write()).
+      worker.unref();
       this.worker = worker;
       return worker;
     } catch (err) {

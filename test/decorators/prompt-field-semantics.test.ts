@@ -94,7 +94,8 @@ describe("TC39 (standard) decorators", () => {
 describe("type-checking the supported forms (real TypeScript program)", () => {
   const decoratorPath = join(__dirname, "../../decorators/prompt.decorator").replace(/\\/g, "/");
   const promptsPath = join(__dirname, "../../src/prompts/prompt-ref").replace(/\\/g, "/");
-  const header = `import { Prompt } from "${decoratorPath}";\nimport type { PromptRef, TextPromptClient } from "${promptsPath}";\n`;
+  const clientsPath = join(__dirname, "../../src/prompts/prompt-clients").replace(/\\/g, "/");
+  const header = `import { Prompt } from "${decoratorPath}";\nimport type { PromptRef } from "${promptsPath}";\nimport type { TextPromptClient } from "${clientsPath}";\n`;
 
   function diagnosticsOf(source: string, options: ts.CompilerOptions): string[] {
     const fileName = join(__dirname, "__prompt_fixture__.ts");
