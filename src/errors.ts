@@ -37,3 +37,13 @@ export class LangfuseValidationError extends LangfuseError {
     this.issues = issues;
   }
 }
+
+/** A thrown value's message for logs and reports (a throwing `toString` gives "Unknown error"). */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name || "Error";
+  try {
+    return String(err);
+  } catch {
+    return "Unknown error";
+  }
+}

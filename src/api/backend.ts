@@ -10,13 +10,11 @@ type LocalModules = {
   exporter: typeof import("../local/local-span-exporter");
 };
 function loadLocal(): LocalModules {
-  /* eslint-disable @typescript-eslint/no-require-imports */
   return {
     store: require("../local/store") as LocalModules["store"],
     api: require("../local/local-api") as LocalModules["api"],
     exporter: require("../local/local-span-exporter") as LocalModules["exporter"],
   };
-  /* eslint-enable @typescript-eslint/no-require-imports */
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 } from "../experiments/suite-report";
 import { runSuites, type DiContainer, type SuiteRunReport } from "../experiments/suite-runner";
 import { registerTypeScriptLoader } from "./ts-loader";
+import { errorMessage } from "../errors";
 
 /** Suite files looked for when no files or globs are given. */
 export const DEFAULT_SUITE_GLOBS = ["**/*.eval.ts", "**/*.experiment.ts"];
@@ -139,10 +140,9 @@ export async function runExperimentCli(argv: string[], io: ExperimentCliIo): Pro
       try {
         // A fresh load each run, so suites are registered again when called twice in one process.
         delete require.cache[require.resolve(file)];
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         mod = require(file) as Record<string, unknown>;
       } catch (error) {
-        throw new Error(`loading ${file} failed: ${error instanceof Error ? error.message : String(error)}`);
+        throw new Error(`loading ${file} failed: ${errorMessage(error)}`);
       }
       for (const value of Object.values(mod)) {
         if (typeof value === "function" && getSuiteOptions(value)) exportedSuites.add(value as SuiteClass);
@@ -171,7 +171,7 @@ export async function runExperimentCli(argv: string[], io: ExperimentCliIo): Pro
     }
     verdict = decideVerdict(report);
   } catch (error) {
-    verdict = errorVerdict(error instanceof Error ? error.message : String(error));
+    verdict = errorVerdict(errorMessage(error));
   } finally {
     // The CLI owns the process: deliver everything and release the store so it can exit.
     if (client) await client.shutdown();
@@ -184,7 +184,7 @@ export async function runExperimentCli(argv: string[], io: ExperimentCliIo): Pro
     if (args.junit) writeOut(resolve(io.cwd, args.junit), toJUnit(report ?? empty));
     if (io.env.GITHUB_STEP_SUMMARY) appendFileSync(io.env.GITHUB_STEP_SUMMARY, toMarkdownSummary(report ?? empty, verdict) + (report ? "" : `\n${verdict.text}\n`));
   } catch (error) {
-    io.stderr(`langfuse-decorators experiment: writing a report failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`langfuse-decorators experiment: writing a report failed: ${errorMessage(error)}\n`);
     return 2;
   }
   return verdict.exitCode;
@@ -204,7 +204,6 @@ function clientFor(container: DiContainer | undefined): Langfuse {
       /* fall through */
     }
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { getClient } = require("../client/get-client") as typeof import("../client/get-client");
   return getClient();
 }

@@ -5,6 +5,7 @@
  */
 import { serveCommand } from "./serve.command";
 import { experimentCommand } from "./experiment";
+import { errorMessage } from "../errors";
 
 export interface CliCommand {
   /** One line for `--help`. */
@@ -47,7 +48,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`langfuse-decorators: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`langfuse-decorators: ${errorMessage(err)}\n`);
       process.exitCode = 1;
     },
   );

@@ -18,7 +18,6 @@ export function registerTypeScriptLoader(cwd: string = process.cwd()): "existing
   if (extensions[".ts"]) return "existing";
   let ts: TypeScript;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     ts = require("typescript") as TypeScript;
   } catch {
     throw new LangfuseError("CONFIG", "Loading TypeScript suite files needs the `typescript` package (npm i -D typescript), or run the CLI under ts-node");

@@ -4,7 +4,7 @@ import type { LangfuseApi } from "../api/langfuse-api";
 import { resolveConfig } from "../config/resolve-config";
 import { LangfuseError } from "../errors";
 import { setRuntimeResolver, TracingRuntime } from "../tracing/runtime";
-import { logger } from "../tracing/logger";
+import { logger } from "../logger";
 import { LangfuseSpanProcessor } from "../tracing/span-processor";
 import { Langfuse } from "./langfuse";
 import { findClient } from "./registry";

@@ -1,3 +1,3 @@
 export { Langfuse, type FlushResult } from "./langfuse";
 export { getClient } from "./get-client";
-export type { Flushable, FlushReport } from "./flushable";
+export type { Flushable, FlushReport } from "../flushable";

@@ -12,7 +12,7 @@
 import { trace } from "@opentelemetry/api";
 import type { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { createBackend, type Backend } from "../api/backend";
-import { LangfuseError, LangfuseValidationError } from "../errors";
+import { LangfuseError, LangfuseValidationError, errorMessage } from "../errors";
 import type { LangfuseApi } from "../api/langfuse-api";
 import type { LangfuseOptions } from "../config/options";
 import { resolveConfig } from "../config/resolve-config";
@@ -20,7 +20,7 @@ import type { ResolvedConfig } from "../config/types";
 import type { LangfuseGenerationAttributes, LangfuseSpanAttributes, LangfuseTraceAttributes } from "../tracing/attributes";
 import type { ObservationType } from "../tracing/constants";
 import * as current from "../tracing/current";
-import { logger } from "../tracing/logger";
+import { logger } from "../logger";
 import {
   createObservation,
   startAsCurrentObservation,
@@ -32,7 +32,7 @@ import { propagateAttributes, type PropagateAttributesParams } from "../tracing/
 import { TracingRuntime } from "../tracing/runtime";
 import { LangfuseSpanProcessor } from "../tracing/span-processor";
 import { releaseGlobalProvider, setUpTracer, type ProviderMode } from "../tracing/tracer-setup";
-import type { Flushable, FlushReport } from "./flushable";
+import type { Flushable, FlushReport } from "../flushable";
 import { registerClient, unregisterClient } from "./registry";
 
 /** What `flush()` / `shutdown()` resolve with: totals plus one report per queue. */
@@ -62,7 +62,7 @@ async function safely(name: string, run: () => Promise<FlushReport>): Promise<Fl
   try {
     return await run();
   } catch (err) {
-    return emptyReport(name, err instanceof Error ? err.message : String(err));
+    return emptyReport(name, errorMessage(err));
   }
 }
 
@@ -106,7 +106,6 @@ export class Langfuse {
         exporter = this.backend.createSpanExporter() ?? undefined;
         if (!exporter) {
           // Lazy import keeps the OTLP exporter out of local-only processes.
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
           const { createOtlpSpanExporter } = require("../tracing/exporter") as typeof import("../tracing/exporter");
           exporter = createOtlpSpanExporter(this.config);
         }
@@ -173,13 +172,13 @@ export class Langfuse {
       try {
         await this.ownedProvider.shutdown();
       } catch (err) {
-        reports.push(emptyReport("provider", err instanceof Error ? err.message : String(err)));
+        reports.push(emptyReport("provider", errorMessage(err)));
       }
     }
     try {
       await this.backend.shutdown();
     } catch (err) {
-      reports.push(emptyReport("backend", err instanceof Error ? err.message : String(err)));
+      reports.push(emptyReport("backend", errorMessage(err)));
     }
     return combine(reports);
   }
@@ -287,7 +286,6 @@ export class Langfuse {
     const projectId = await this.projectId();
     let baseUrl = this.config.baseUrl;
     if (this.config.mode === "local") {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       baseUrl = (require("../local/api/projects") as typeof import("../local/api/projects")).LOCAL_SERVER_DEFAULT_URL;
     }
     return `${baseUrl.replace(/\/+$/, "")}/project/${encodeURIComponent(projectId)}/traces/${encodeURIComponent(traceId)}`;
@@ -302,7 +300,6 @@ export class Langfuse {
   /** Created on first use (with its cache) so clients that never touch prompts pay nothing. */
   private get promptManager(): import("../prompts/prompt-manager").PromptManager {
     if (this.promptManagerState === undefined) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { PromptManager } = require("../prompts/prompt-manager") as typeof import("../prompts/prompt-manager");
       this.promptManagerState = new PromptManager({ api: this.promptApi(), defaultCacheTtlSeconds: this.config.promptCacheDefaultTtlSeconds });
     }
@@ -316,7 +313,6 @@ export class Langfuse {
    */
   private promptApi(): LangfuseApi {
     if (this.config.mode !== "http") return this.api;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { HttpApi } = require("../api/http/http-api") as typeof import("../api/http/http-api");
     return new HttpApi({
       baseUrl: this.config.baseUrl,
@@ -368,7 +364,6 @@ export class Langfuse {
   /** Created on first use so clients that never score or run experiments pay nothing. */
   private get evals(): import("../experiments/client-host").ClientEvals {
     if (!this.evalsState) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { createClientEvals } = require("../experiments/client-host") as typeof import("../experiments/client-host");
       this.evalsState = createClientEvals(this);
     }
@@ -422,7 +417,6 @@ export class Langfuse {
   runExperiment<I extends import("../experiments").ExperimentItem, O>(
     options: import("../experiments").ExperimentOptions<I, O>,
   ): Promise<import("../experiments").ExperimentResult<I, O>> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runExperimentWithHost } = require("../experiments/experiment-runner") as typeof import("../experiments/experiment-runner");
     return runExperimentWithHost(this.evals.host, options);
   }

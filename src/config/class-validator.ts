@@ -17,7 +17,6 @@
  */
 import type * as CV from "class-validator";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 // Literal paths (not built from a prefix) so that bundlers can follow them.
 type Module<K extends keyof typeof CV> = Record<K, (typeof CV)[K]>;
 

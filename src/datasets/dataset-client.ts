@@ -139,7 +139,6 @@ export class DatasetClient implements T.Dataset {
   /** Runs an experiment over this dataset's items, recorded as a dataset run. */
   runExperiment<O = unknown>(options: DatasetExperimentOptions<DatasetItemClient, O>): Promise<ExperimentResult<DatasetItemClient, O>> {
     // Required lazily: experiments import datasets (for DatasetItemClient), not the other way round at load time.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runExperimentWithHost } = require("../experiments/experiment-runner") as typeof import("../experiments/experiment-runner");
     // A link into the Langfuse UI when this dataset lives on a Langfuse server (the embedded
     // store has no UI to link to).

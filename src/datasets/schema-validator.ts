@@ -2,6 +2,7 @@ import type Ajv from "ajv";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import type Ajv2020 from "ajv/dist/2020";
 import type { ValidationIssue } from "../errors";
+import { errorMessage } from "../errors";
 
 /**
  * JSON Schema validation of dataset items, client-side, so a bad item fails at the call site
@@ -21,7 +22,6 @@ function compilerFor(schema: object): Ajv {
   const opts = { allErrors: true, strict: false, validateFormats: false, logger: false as const };
   // ajv is required on first use: most apps never validate a dataset item, and loading it at
   // import made the SDK's import slower and its startup heap larger for everyone.
-  /* eslint-disable @typescript-eslint/no-require-imports */
   if (typeof declared === "string" && declared.includes("2020-12")) {
     return (draft2020 ??= new (require("ajv/dist/2020") as { default: typeof Ajv2020 }).default(opts));
   }
@@ -41,7 +41,7 @@ export function compileSchema(schema: unknown): ValidateFunction {
     try {
       fn = compilerFor(schema).compile(schema);
     } catch (error) {
-      throw new InvalidSchemaError(error instanceof Error ? error.message : String(error));
+      throw new InvalidSchemaError(errorMessage(error));
     }
     if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
     cache.set(key, fn);

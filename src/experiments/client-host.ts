@@ -41,10 +41,8 @@ export function createClientEvals(client: Langfuse): ClientEvals {
   // Into the embedded store, queued scores ride along in each span export's commit.
   if (client.config.mode === "local" && client.backend.mode === "local") {
     // Loaded only in local mode (the backend has already loaded the embedded store then).
-    /* eslint-disable @typescript-eslint/no-require-imports */
     const { LocalApi } = require("../local/local-api") as typeof import("../local/local-api");
     const { writeWithSpans } = require("../local/local-span-exporter") as typeof import("../local/local-span-exporter");
-    /* eslint-enable @typescript-eslint/no-require-imports */
     if (client.api instanceof LocalApi) writeWithSpans(client.api.store, (committed) => scores.queue.sendNow(committed));
   }
   let spansInFlight: Promise<unknown> | undefined;

@@ -2,9 +2,9 @@ import { SpanStatusCode } from "@opentelemetry/api";
 import * as crypto from "node:crypto";
 import { createHash, randomBytes } from "node:crypto";
 import type { Json } from "../api/types";
-import { LangfuseValidationError, type ValidationIssue } from "../errors";
+import { LangfuseValidationError, type ValidationIssue, errorMessage } from "../errors";
 import { Attr } from "../tracing/constants";
-import { logger } from "../tracing/logger";
+import { logger } from "../logger";
 import { propagateAttributes, type PropagatedExperimentAttributes } from "../tracing/propagation";
 import { serializeValue } from "../tracing/serialize";
 import type { EvalsHost, RunObservation } from "../datasets/types";
@@ -293,7 +293,7 @@ function nameOf(fn: unknown, fallback: string): string {
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 function validateOptions<I extends ExperimentItem, O>(options: ExperimentOptions<I, O>): void {

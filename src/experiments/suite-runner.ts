@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { getEvaluatorMetadata, isEvaluatorClass, type MarkedMethod } from "../../decorators/evaluator.decorator";
 import { getRegisteredSuites, type ExperimentSuiteOptions, type RegisteredSuite, type SuiteClass } from "../../decorators/experiment.decorator";
 import { LANGFUSE_CLIENT } from "../di/tokens";
-import { LangfuseError } from "../errors";
+import { LangfuseError, errorMessage } from "../errors";
 import type { ExperimentResult } from "./experiment-result";
 import { assertValidThresholds, evaluateGate, type GateResult } from "./gate";
 import type { DatasetExperimentOptions, EvaluatorArgs, EvaluatorFn, ExperimentItem, ExperimentOptions, RunEvaluatorArgs, RunEvaluatorFn, TaskArgs } from "./types";
@@ -91,7 +91,6 @@ function clientFrom(container: DiContainer | undefined): SuiteClient {
       /* not registered there: fall back to the default client */
     }
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { getClient } = require("../client/get-client") as typeof import("../client/get-client");
   return getClient();
 }
@@ -147,7 +146,7 @@ async function runOne(suite: RegisteredSuite, options: RunSuitesOptions & { lang
     outcome.result = result;
     outcome.gate = evaluateGate(result, suiteOptions.thresholds, { failOnError: options.failOnError });
   } catch (error) {
-    outcome.error = error instanceof Error ? error.message : String(error);
+    outcome.error = errorMessage(error);
   }
   return outcome;
 }
@@ -181,7 +180,7 @@ function resolveInstance(target: SuiteClass, container: DiContainer | undefined)
     // A class without a constructor has no paramtypes but needs nothing.
     const params = (Reflect.getMetadata("design:paramtypes", target) as unknown[] | undefined) ?? (target.length === 0 ? [] : undefined);
     if (!params || params.length !== target.length) {
-      throw new LangfuseError("CONFIG", `Could not resolve ${target.name} from the container: ${first instanceof Error ? first.message : String(first)}`);
+      throw new LangfuseError("CONFIG", `Could not resolve ${target.name} from the container: ${errorMessage(first)}`);
     }
     const args = params.map((p) => container.resolve(p));
     return new (target as unknown as new (...a: unknown[]) => unknown)(...args);

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import { LangfuseError } from "../errors";
-import { logger } from "../tracing/logger";
+import { logger } from "../logger";
 import { MIGRATIONS } from "./schema";
 
 export interface LocalStoreOptions {

@@ -5,7 +5,7 @@
  */
 import type { ChatMessage, ChatMessageOrPlaceholder, ChatPlaceholder, Prompt } from "../api/types";
 import { LangfuseValidationError } from "../errors";
-import { logger } from "../tracing/logger";
+import { logger } from "../logger";
 import { escapeLangchainLiteral, parsedToLangchain } from "./langchain";
 import { type ParsedTemplate, type PromptVariables, parseTemplate, renderTemplate, stringifyTemplateValue } from "./template";
 

@@ -16,8 +16,8 @@
 import type { LangfuseApi } from "../api/langfuse-api";
 import type { ChatMessageOrPlaceholder, CreatePromptRequest, GetPromptQuery, Prompt } from "../api/types";
 import { LangfuseApiError } from "../api/errors";
-import { LangfuseError, LangfuseValidationError, type ValidationIssue } from "../errors";
-import { logger } from "../tracing/logger";
+import { LangfuseError, LangfuseValidationError, type ValidationIssue, errorMessage } from "../errors";
+import { logger } from "../logger";
 import { PromptCache, type PromptCacheClock, type PromptSelector, systemClock } from "./prompt-cache";
 import { ChatPromptClient, type PromptClient, TextPromptClient, describe, isPlainObject, promptClientFromApi } from "./prompt-clients";
 import type {
@@ -381,7 +381,7 @@ function selectorText(selector: PromptSelector): string {
 
 function errorText(err: unknown): string {
   if (err instanceof LangfuseApiError) return `${err.status}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 function reject<T>(err: Error): Promise<T> {

@@ -1,9 +1,10 @@
 import { trace } from "@opentelemetry/api";
 import { randomUUID } from "node:crypto";
 import type { LangfuseApi } from "../api/langfuse-api";
-import type { Flushable, FlushReport } from "../client/flushable";
+import type { Flushable, FlushReport } from "../flushable";
 import { ScoreQueue, consoleScoreLogger, type ScoreLogger } from "./score-queue";
 import { validateScore, type CreateScoreInput, type ScoreOptions } from "./score-validation";
+import { errorMessage } from "../errors";
 
 export interface ScoreManagerOptions {
   api: Pick<LangfuseApi, "ingestion">;
@@ -106,7 +107,7 @@ export class ScoreManager implements Flushable {
       return queued ? { status: "queued", id } : { status: "dropped" };
     } catch (error) {
       // Defensive: a bug here must not break the caller's request path.
-      this.logger.error(`Creating score failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`Creating score failed: ${errorMessage(error)}`);
       return { status: "dropped" };
     }
   }

@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { LangfuseApi } from "../api/langfuse-api";
 import type { IngestionEvent } from "../api/types";
 import { LangfuseApiError } from "../api/errors";
-import type { Flushable, FlushReport } from "../client/flushable";
-import { logger } from "../tracing/logger";
+import type { Flushable, FlushReport } from "../flushable";
+import { logger } from "../logger";
+import { errorMessage } from "../errors";
 
 /** Where the scores module reports what went wrong. Never receives secrets. */
 export interface ScoreLogger {
@@ -312,5 +313,5 @@ function sleep(ms: number): Promise<void> {
 
 function describe(error: unknown): string {
   if (error instanceof LangfuseApiError) return `${error.status} ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

@@ -1,5 +1,6 @@
 import { context, SpanStatusCode, type Context, type Span } from "@opentelemetry/api";
 import { finished } from "node:stream";
+import { errorMessage } from "../errors";
 import { Attr } from "./constants";
 import { serializeValue } from "./serialize";
 
@@ -30,14 +31,6 @@ const droppedStreams = new FinalizationRegistry<() => void>((finish) => {
   }
 });
 
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name || "Error";
-  try {
-    return String(err);
-  } catch {
-    return "Unknown error";
-  }
-}
 
 /** Exception event + OTel ERROR status + Langfuse level ERROR with status message. Never throws. */
 export function recordError(span: Span, err: unknown): void {

@@ -7,7 +7,7 @@ import {
   type LangfuseSpanAttributes,
   type LangfuseTraceAttributes,
 } from "./attributes";
-import { logger } from "./logger";
+import { logger } from "../logger";
 import { resolveRuntime } from "./runtime";
 
 const DEFAULT_MAX_FIELD_CHARS = 1_000_000;

@@ -6,10 +6,11 @@ import {
   type StartAsCurrentObservationOptions,
   type StartObservationOptions,
 } from "./observations";
-import { logger } from "./logger";
+import { logger } from "../logger";
 import { resolveRuntime, type TracingRuntime } from "./runtime";
 import { trace } from "@opentelemetry/api";
 import type { Langfuse } from "../client/langfuse";
+import { errorMessage } from "../errors";
 
 let disabled: TracingRuntime | undefined;
 
@@ -17,7 +18,6 @@ let disabled: TracingRuntime | undefined;
 function runtime(): TracingRuntime {
   const rt = resolveRuntime();
   if (rt) return rt;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { TracingRuntime: Ctor } = require("./runtime") as typeof import("./runtime");
   disabled ??= new Ctor(undefined as unknown as Langfuse, false, trace.getTracer("langfuse-sdk"), 1_000_000, false, false);
   return disabled;
@@ -45,7 +45,7 @@ function scoreWithDefaultClient(what: string, call: (client: Langfuse) => ScoreO
     if (!client) return { status: "disabled" };
     return call(client);
   } catch (err) {
-    logger.warnOnce(`${what}-threw`, `${what}: the score could not be queued: ${err instanceof Error ? err.message : String(err)}`);
+    logger.warnOnce(`${what}-threw`, `${what}: the score could not be queued: ${errorMessage(err)}`);
     return { status: "dropped" };
   }
 }

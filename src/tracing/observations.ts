@@ -19,7 +19,7 @@ import {
 } from "./attributes";
 import { runInSpan } from "./call-runner";
 import { Attr, OBSERVATION_TYPES, type ObservationType } from "./constants";
-import { logger } from "./logger";
+import { logger } from "../logger";
 import type { TracingRuntime } from "./runtime";
 
 /** Continue a trace started elsewhere (W3C distributed tracing, or a trace id you chose). */

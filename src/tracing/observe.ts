@@ -1,7 +1,8 @@
 import { context, trace } from "@opentelemetry/api";
 import { Attr, type ObservationType } from "./constants";
-import { errorMessage, runInSpan, type CallOptions } from "./call-runner";
-import { logger } from "./logger";
+import { errorMessage } from "../errors";
+import { runInSpan, type CallOptions } from "./call-runner";
+import { logger } from "../logger";
 import { normalizeType } from "./observations";
 import { resolveRuntime } from "./runtime";
 import { serializeValue } from "./serialize";

@@ -29,7 +29,6 @@ let serializer: typeof Serializer | undefined;
  * at import time.
  */
 function jsonTraceSerializer(): typeof Serializer {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (serializer ??= (require("@opentelemetry/otlp-transformer") as { JsonTraceSerializer: typeof Serializer }).JsonTraceSerializer);
 }
 

@@ -1,6 +1,6 @@
 import { context, createContextKey, propagation, trace, type Attributes, type Context } from "@opentelemetry/api";
 import { Attr } from "./constants";
-import { logger } from "./logger";
+import { logger } from "../logger";
 
 /**
  * Trace-level attributes that apply to every span started inside `propagateAttributes`.

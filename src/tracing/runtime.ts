@@ -1,7 +1,8 @@
 import { type Span, type Tracer } from "@opentelemetry/api";
 import type { Langfuse } from "../client/langfuse";
-import { logger } from "./logger";
+import { logger } from "../logger";
 import { pendingReachChecks, SEEN_BY_LANGFUSE_PROCESSOR } from "./span-processor";
+import { errorMessage } from "../errors";
 
 /**
  * What the tracing code needs from one client: its tracer and the limits of its config.
@@ -71,7 +72,7 @@ export function resolveRuntime(): TracingRuntime | undefined {
   try {
     return resolver?.();
   } catch (err) {
-    logger.warnOnce("no-client", `Langfuse client could not be created; tracing is off: ${err instanceof Error ? err.message : String(err)}`);
+    logger.warnOnce("no-client", `Langfuse client could not be created; tracing is off: ${errorMessage(err)}`);
     return undefined;
   }
 }

@@ -1,4 +1,5 @@
 import { TRUNCATION_MARKER } from "./constants";
+import { errorMessage } from "../errors";
 
 /**
  * Turns any value into the wire string of an input/output/metadata attribute.
@@ -42,7 +43,7 @@ function stringify(value: unknown): string | undefined {
     if (value instanceof ArrayBuffer) return JSON.stringify(`<ArrayBuffer ${value.byteLength} bytes>`);
     return JSON.stringify(value, makeReplacer());
   } catch (err) {
-    return `<failed to serialize: ${err instanceof Error ? err.message : String(err)}>`;
+    return `<failed to serialize: ${errorMessage(err)}>`;
   }
 }
 

@@ -2,16 +2,17 @@ import { trace, type Attributes, type AttributeValue, type Context } from "@open
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { createBackend, type Backend } from "../api/backend";
-import type { FlushReport } from "../client/flushable";
+import type { FlushReport } from "../flushable";
 import type { LangfuseOptions } from "../config/options";
 import { resolveConfig } from "../config/resolve-config";
 import type { ResolvedConfig } from "../config/types";
 import { Attr, MASK_FAILED, TRACER_NAME } from "./constants";
 import { createOtlpSpanExporter } from "./exporter";
-import { logger } from "./logger";
+import { logger } from "../logger";
 import { baggageAttributes, getPropagatedState, propagatedAttributes, type PropagatedState } from "./propagation";
 import { isTraceSampled } from "./sampling";
 import { serializeValue } from "./serialize";
+import { errorMessage } from "../errors";
 
 /**
  * Set on a span a LangfuseSpanProcessor sees at start while some client still has to check
@@ -136,7 +137,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
           this.exporter = this.ownedBackend.createSpanExporter();
           logger.infoOnce(`backend:${this.ownedBackend.describe()}`, this.ownedBackend.describe());
         } catch (err) {
-          this.reason = `the embedded store could not be opened: ${err instanceof Error ? err.message : String(err)}`;
+          this.reason = `the embedded store could not be opened: ${errorMessage(err)}`;
           logger.warnOnce("processor-no-store", `LangfuseSpanProcessor: ${this.reason}; spans are not exported.`);
         }
       }
@@ -350,7 +351,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
     try {
       await this.exporter?.forceFlush?.();
     } catch (err) {
-      this.errors.push(`exporter flush failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.errors.push(`exporter flush failed: ${errorMessage(err)}`);
     }
     const errors = [...this.errors];
     if (!this.exporter && this.dropped > 0) errors.push(`spans not exported: ${this.reason}`);
@@ -374,7 +375,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
       await this.exporter?.shutdown();
       await this.ownedBackend?.shutdown();
     } catch (err) {
-      report.errors.push(`exporter shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+      report.errors.push(`exporter shutdown failed: ${errorMessage(err)}`);
     }
     return report;
   }

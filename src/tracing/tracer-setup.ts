@@ -14,7 +14,7 @@ import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } 
 import { BasicTracerProvider, SamplingDecision, type Sampler, type SamplingResult } from "@opentelemetry/sdk-trace-base";
 import type { ResolvedConfig } from "../config/types";
 import { TRACER_NAME } from "./constants";
-import { logger } from "./logger";
+import { logger } from "../logger";
 import { isTraceSampled } from "./sampling";
 import { LangfuseSpanProcessor } from "./span-processor";
 
