@@ -22,6 +22,7 @@ export * from "./scores";
 export * from "./datasets";
 export * from "./experiments";
 export * from "./di";
+export * from "./media";
 // The embedded store and the local server are subpath exports ("langfuse-decorators/local",
 // "langfuse-decorators/server"): the main entry must not load better-sqlite3 (a native addon)
 // or fastify for apps that talk to a Langfuse server.

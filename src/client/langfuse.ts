@@ -34,6 +34,7 @@ import { LangfuseSpanProcessor } from "../tracing/span-processor";
 import { releaseGlobalProvider, setUpTracer, type ProviderMode } from "../tracing/tracer-setup";
 import type { Flushable, FlushReport } from "../flushable";
 import { registerClient, unregisterClient } from "./registry";
+import { attachMediaUploads } from "../media/media-uploads";
 
 /** What `flush()` / `shutdown()` resolve with: totals plus one report per queue. */
 export interface FlushResult {
@@ -127,6 +128,7 @@ export class Langfuse {
         setup.checkProcessorReach,
       );
     }
+    this.registerFlushable(attachMediaUploads(this.api, this.spanProcessor));
     registerClient(this);
   }
 
