@@ -16,6 +16,7 @@ const SAMPLES: { dir: string; what: string }[] = [
   { dir: "demo", what: "tracing: nested @Observe methods inside propagateAttributes" },
   { dir: "prompts", what: "prompt management and @Prompt injection" },
   { dir: "qa", what: "a dataset and a decorator-registered experiment suite" },
+  { dir: "nest", what: "a NestJS app: LangfuseModule, a traced request per call, an injected prompt, image media" },
 ];
 
 async function main(): Promise<number> {
