@@ -120,14 +120,15 @@ void new Service().ask("x"); void f; void done;
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.status).toBe(0);
   });
-  it("keeps the embedded store and the server out of the main entry; they load from subpaths", () => {
+  it("keeps the embedded store, the server and NestJS out of the main entry; they load from subpaths", () => {
     writeFileSync(
       join(dir, "subpaths.js"),
       `
 const loaded = (name) => Object.keys(require.cache).some((m) => m.includes("/node_modules/" + name + "/"));
 const lf = require("langfuse-decorators");
-const before = { sqlite: loaded("better-sqlite3"), fastify: loaded("fastify"), phone: loaded("libphonenumber-js") };
+const before = { sqlite: loaded("better-sqlite3"), fastify: loaded("fastify"), phone: loaded("libphonenumber-js"), nest: loaded("@nestjs/core") };
 const server = require("langfuse-decorators/server");
+const nestjs = require("langfuse-decorators/nestjs");
 const local = require("langfuse-decorators/local");
 (async () => {
   const running = await server.startServer({ host: "127.0.0.1", port: 0, dbPath: ":memory:", publicKey: "pk-lf-sub", secretKey: "sk-lf-sub" });
@@ -138,7 +139,7 @@ const local = require("langfuse-decorators/local");
   const store = local.openLocalStore(":memory:");
   const health = await new local.LocalApi(store).health();
   store.close();
-  process.stdout.write("\\nRESULT " + JSON.stringify({ before, ok, health: health.status, exports: [typeof server.startServer, typeof local.LocalSpanExporter] }));
+  process.stdout.write("\\nRESULT " + JSON.stringify({ before, ok, health: health.status, exports: [typeof server.startServer, typeof local.LocalSpanExporter, typeof nestjs.LangfuseModule.forRoot] }));
 })().catch((e) => { console.error(e); process.exit(1); });
 `,
     );
@@ -148,9 +149,9 @@ const local = require("langfuse-decorators/local");
     const result = JSON.parse(line.slice(7)) as { before: Record<string, boolean>; ok: boolean; health: string; exports: string[] };
     // An app that talks to a Langfuse server never loads the native SQLite addon or fastify, nor
     // class-validator's phone-number metadata (src/config/class-validator.ts says why).
-    expect(result.before).toEqual({ sqlite: false, fastify: false, phone: false });
+    expect(result.before).toEqual({ sqlite: false, fastify: false, phone: false, nest: false });
     expect(result.ok).toBe(true);
     expect(result.health).toBe("OK");
-    expect(result.exports).toEqual(["function", "function"]);
+    expect(result.exports).toEqual(["function", "function", "function"]);
   });
 });
