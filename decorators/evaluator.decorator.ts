@@ -1,61 +1,17 @@
 /**
  * `@Evaluator`, `@RunEvaluator` and `@Task`: mark the methods of an experiment suite (or a
  * reusable evaluator class) so `runSuites` can build an experiment from them. They only record
- * metadata; the method itself is left untouched. `@Evaluator` works with both legacy
- * (`experimentalDecorators`) and TC39 (TypeScript 5 standard) decorators.
+ * metadata (src/experiments/suites/evaluator-registry.ts); the method itself is left untouched.
+ * `@Evaluator` works with both legacy (`experimentalDecorators`) and TC39 (TypeScript 5
+ * standard) decorators.
  */
-
-export interface EvaluatorOptions {
-  /** Name used in error reports and as the default score name; default: the method/class name. */
-  name?: string;
-}
-
-export interface MarkedMethod {
-  method: string | symbol;
-  name: string;
-}
-
-/** What a class declares through these decorators. */
-export interface EvaluatorMetadata {
-  task?: MarkedMethod;
-  evaluators: MarkedMethod[];
-  runEvaluators: MarkedMethod[];
-  /** Set when the class itself is an evaluator (`@Evaluator()` on a class with `evaluate`). */
-  classEvaluator?: { name: string };
-}
-
-// Keyed by constructor; a WeakMap keeps decorated classes collectable. Kept on globalThis so a
-// suite compiled against one copy of this package (the TS sources) is read by another (the
-// CLI's built copy).
-const REGISTRY_KEY = Symbol.for("langfuse-decorators.evaluator-metadata");
-const registry: WeakMap<Function, EvaluatorMetadata> = ((globalThis as { [REGISTRY_KEY]?: WeakMap<Function, EvaluatorMetadata> })[REGISTRY_KEY] ??=
-  new WeakMap<Function, EvaluatorMetadata>());
-
-function metaFor(ctor: Function): EvaluatorMetadata {
-  let meta = registry.get(ctor);
-  if (!meta) {
-    // Inherit what a decorated base class declared (subclasses extend suites).
-    const parent = Object.getPrototypeOf(ctor) as Function | null;
-    const base = parent && parent !== Function.prototype ? registry.get(parent) : undefined;
-    meta = {
-      ...(base?.task ? { task: base.task } : {}),
-      evaluators: [...(base?.evaluators ?? [])],
-      runEvaluators: [...(base?.runEvaluators ?? [])],
-    };
-    registry.set(ctor, meta);
-  }
-  return meta;
-}
-
-/** The metadata declared on `ctor` (and its decorated base classes). */
-export function getEvaluatorMetadata(ctor: Function): EvaluatorMetadata {
-  return metaFor(ctor);
-}
-
-/** True for a class decorated with `@Evaluator()` (it has an `evaluate` method). */
-export function isEvaluatorClass(value: unknown): value is new (...args: never[]) => { evaluate(args: unknown): unknown } {
-  return typeof value === "function" && registry.get(value)?.classEvaluator !== undefined;
-}
+import { LangfuseError } from "../src/errors";
+import {
+  addMarkedMethod,
+  metaFor,
+  type EvaluatorMetadata,
+  type EvaluatorOptions,
+} from "../src/experiments/suites/evaluator-registry";
 
 type LegacyMethodDecorator = (target: object, key: string | symbol, descriptor: PropertyDescriptor) => void;
 interface Tc39MethodContext {
@@ -74,12 +30,6 @@ function isTc39Context(x: unknown): x is Tc39MethodContext | Tc39ClassContext {
   return typeof x === "object" && x !== null && "kind" in x && typeof (x as { kind: unknown }).kind === "string";
 }
 
-function add(list: MarkedMethod[], entry: MarkedMethod): void {
-  const i = list.findIndex((m) => m.method === entry.method);
-  if (i >= 0) list[i] = entry;
-  else list.push(entry);
-}
-
 /**
  * Builds a decorator usable on methods in both decorator modes. Legacy mode registers at class
  * definition; TC39 mode registers when the first instance is created (via addInitializer),
@@ -88,17 +38,17 @@ function add(list: MarkedMethod[], entry: MarkedMethod): void {
 function methodMarker(record: (meta: EvaluatorMetadata, method: string | symbol) => void, label: string) {
   return function decorate(targetOrMethod: unknown, keyOrContext: unknown, descriptor?: PropertyDescriptor): void {
     if (isTc39Context(keyOrContext)) {
-      if (keyOrContext.kind !== "method") throw new TypeError(`@${label} can only decorate methods${label === "Evaluator" ? " or classes" : ""}`);
+      if (keyOrContext.kind !== "method") throw new LangfuseError("CONFIG", `@${label} can only decorate methods${label === "Evaluator" ? " or classes" : ""}`);
       const ctx = keyOrContext as Tc39MethodContext;
-      if (ctx.static) throw new TypeError(`@${label} cannot decorate a static method`);
+      if (ctx.static) throw new LangfuseError("CONFIG", `@${label} cannot decorate a static method`);
       ctx.addInitializer(function (this: unknown) {
         record(metaFor((this as object).constructor), ctx.name);
       });
       return;
     }
-    if (typeof keyOrContext !== "string" && typeof keyOrContext !== "symbol") throw new TypeError(`@${label} can only decorate methods`);
-    if (typeof targetOrMethod === "function") throw new TypeError(`@${label} cannot decorate a static method`);
-    if (!descriptor || typeof descriptor.value !== "function") throw new TypeError(`@${label} can only decorate methods`);
+    if (typeof keyOrContext !== "string" && typeof keyOrContext !== "symbol") throw new LangfuseError("CONFIG", `@${label} can only decorate methods`);
+    if (typeof targetOrMethod === "function") throw new LangfuseError("CONFIG", `@${label} cannot decorate a static method`);
+    if (!descriptor || typeof descriptor.value !== "function") throw new LangfuseError("CONFIG", `@${label} can only decorate methods`);
     record(metaFor((targetOrMethod as object).constructor), keyOrContext);
   };
 }
@@ -117,13 +67,13 @@ export function Task(): LegacyMethodDecorator & ((method: Function, context: Tc3
  */
 export function Evaluator(options: EvaluatorOptions = {}) {
   const methodDecorator = methodMarker((meta, method) => {
-    add(meta.evaluators, { method, name: options.name ?? String(method) });
+    addMarkedMethod(meta.evaluators, { method, name: options.name ?? String(method) });
   }, "Evaluator");
   return function decorate(target: unknown, keyOrContext?: unknown, descriptor?: PropertyDescriptor): void {
     const classContext = isTc39Context(keyOrContext) && keyOrContext.kind === "class";
     if (typeof target === "function" && (keyOrContext === undefined || classContext)) {
       if (typeof (target as { prototype?: { evaluate?: unknown } }).prototype?.evaluate !== "function") {
-        throw new TypeError(`@Evaluator on class ${(target as Function).name} needs an evaluate(args) method`);
+        throw new LangfuseError("CONFIG", `@Evaluator on class ${(target as Function).name} needs an evaluate(args) method`);
       }
       metaFor(target as Function).classEvaluator = { name: options.name ?? (target as Function).name };
       return;
@@ -135,6 +85,6 @@ export function Evaluator(options: EvaluatorOptions = {}) {
 /** Marks a run evaluator: `({ itemResults }) => Evaluation | Evaluation[]`, run once after all items. */
 export function RunEvaluator(options: EvaluatorOptions = {}): LegacyMethodDecorator & ((method: Function, context: Tc39MethodContext) => void) {
   return methodMarker((meta, method) => {
-    add(meta.runEvaluators, { method, name: options.name ?? String(method) });
+    addMarkedMethod(meta.runEvaluators, { method, name: options.name ?? String(method) });
   }, "RunEvaluator") as never;
 }

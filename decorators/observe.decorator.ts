@@ -11,7 +11,7 @@
  * An overriding method in a subclass is a new function: decorate it again (or use
  * `@Observable()` on the subclass), since inherited decoration does not carry over.
  */
-import "../src/client"; // installs the default-client resolver used at call time
+import "../src/client/get-client"; // installs the default-client resolver used at call time
 import { LangfuseError } from "../src/errors";
 import { isTraced, traceFunction, type ObserveConfig } from "../src/tracing/observe";
 import { copyFunctionMetadata, defineFunctionMetadata, OBSERVE_OPTIONS_METADATA } from "./metadata";

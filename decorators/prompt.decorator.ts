@@ -17,7 +17,6 @@
  * works only with `useDefineForClassFields: false`. With TC39 (standard) decorators, any
  * field form works: the decorator returns the field's initializer.
  */
-import "../src/client"; // installs the default-client resolver
 import { getClient } from "../src/client/get-client";
 import { LANGFUSE_CLIENT, LANGFUSE_PROMPT_REF_TRANSFORM, promptRefToken } from "../src/di/tokens";
 import type { Prompt as WirePrompt } from "../src/api/types";

@@ -1,9 +1,9 @@
 import { appendFileSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { globSync } from "tinyglobby";
-import { getRegisteredSuites, getSuiteOptions, type SuiteClass } from "../../decorators/experiment.decorator";
+import { getRegisteredSuites, getSuiteOptions, type SuiteClass } from "../experiments/suites/suite-registry";
 import type { Langfuse } from "../client/langfuse";
-import { LANGFUSE_CLIENT } from "../di/tokens";
+import { resolveClient } from "../di/resolve-client";
 import {
   decideVerdict,
   errorVerdict,
@@ -12,8 +12,9 @@ import {
   toJUnit,
   toMarkdownSummary,
   type Verdict,
-} from "../experiments/suite-report";
-import { runSuites, type DiContainer, type SuiteRunReport } from "../experiments/suite-runner";
+} from "../experiments/suites/suite-report";
+import { runSuites, type DiContainer, type SuiteRunReport } from "../experiments/suites/suite-runner";
+import type { CliCommand } from "./command";
 import { registerTypeScriptLoader } from "./ts-loader";
 import { errorMessage } from "../errors";
 
@@ -155,7 +156,7 @@ export async function runExperimentCli(argv: string[], io: ExperimentCliIo): Pro
       .filter((t) => !before.has(t) || exportedSuites.has(t));
     if (suites.length === 0) throw new Error(`no @ExperimentSuite classes in ${files.length} file(s)`);
 
-    client = clientFor(container);
+    client = resolveClient(container);
     report = await runSuites({
       langfuse: client,
       suites,
@@ -195,20 +196,7 @@ function writeOut(file: string, content: string): void {
   writeFileSync(file, content);
 }
 
-/** The container's client when it registered one (registerLangfuse), else the default client. */
-function clientFor(container: DiContainer | undefined): Langfuse {
-  if (container) {
-    try {
-      return container.resolve<Langfuse>(LANGFUSE_CLIENT);
-    } catch {
-      /* fall through */
-    }
-  }
-  const { getClient } = require("../client/get-client") as typeof import("../client/get-client");
-  return getClient();
-}
-
-export const experimentCommand = {
+export const experimentCommand: CliCommand = {
   summary: "run @ExperimentSuite files and gate on their thresholds (exit 0 pass, 1 gate failed, 2 error)",
   run: (argv: string[]): Promise<number> =>
     runExperimentCli(argv, {

@@ -6,13 +6,7 @@
 import { serveCommand } from "./serve.command";
 import { experimentCommand } from "./experiment";
 import { errorMessage } from "../errors";
-
-export interface CliCommand {
-  /** One line for `--help`. */
-  summary: string;
-  /** Receives the arguments after the subcommand name; resolves to the exit code. */
-  run(argv: string[]): Promise<number>;
-}
+import type { CliCommand } from "./command";
 
 /** Exit code for usage errors (unknown command, bad flags), as most Unix tools use. */
 export const USAGE_ERROR = 2;

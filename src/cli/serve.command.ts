@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { LangfuseError } from "../errors";
-import { defaultDbPath, startServer, type RunningServer } from "../server";
-import type { CliCommand } from "./main";
+import { defaultDbPath, startServer, type RunningServer } from "../server/start-server";
+import type { CliCommand } from "./command";
 
 const HELP = `Usage: langfuse-decorators serve [--port 3000] [--host 127.0.0.1] [--db path] [--show-keys]
 

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import Module from "node:module";
 import { LangfuseError } from "../errors";
 
@@ -57,9 +57,4 @@ function loadCompilerOptions(ts: TypeScript, cwd: string): import("typescript").
     declaration: false,
     isolatedModules: true,
   };
-}
-
-/** Absolute path helper for tests and the CLI. */
-export function resolveFrom(cwd: string, file: string): string {
-  return file.startsWith("/") ? file : join(cwd, file);
 }

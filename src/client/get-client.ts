@@ -1,11 +1,8 @@
-import { trace } from "@opentelemetry/api";
-import type { Backend } from "../api/backend";
 import type { LangfuseApi } from "../api/langfuse-api";
-import { resolveConfig } from "../config/resolve-config";
 import { LangfuseError } from "../errors";
-import { setRuntimeResolver, TracingRuntime } from "../tracing/runtime";
 import { logger } from "../logger";
-import { LangfuseSpanProcessor } from "../tracing/span-processor";
+import { setRuntimeResolver } from "../tracing/runtime";
+import type { Backend } from "./backend/backend";
 import { Langfuse } from "./langfuse";
 import { findClient } from "./registry";
 
@@ -73,39 +70,31 @@ function rejectingApi(publicKey: string): LangfuseApi {
 }
 
 /**
- * Built without the constructor, which would open the embedded store (or an HTTP backend),
- * log a "LANGFUSE_TRACING_ENABLED=false" line that is not the reason here, and register the
- * client as the process default. Every instance field of Langfuse is set here.
+ * A backend that opens no store and makes no request: every API call rejects with a clear
+ * error, spans have nowhere to go (tracing is off for this client anyway).
  */
-function createDetachedDisabledClient(publicKey: string): Langfuse {
-  const config = { ...resolveConfig({ publicKey }), tracingEnabled: false };
+function detachedBackend(publicKey: string): Backend {
   const api = rejectingApi(publicKey);
-  const backend: Backend = {
-    mode: config.mode,
+  return {
+    mode: "http",
     api,
     createSpanExporter: () => undefined,
+    promptApi: () => api,
+    scoreQueueOptions: (flushAt) => ({ flushAt }),
+    connectScores: () => undefined,
+    writesInProcess: false,
+    traceUrlBase: "",
     describe: () => `Langfuse: disabled client for the unknown public key ${publicKey}`,
     shutdown: async () => undefined,
   };
-  const client = Object.create(Langfuse.prototype) as Langfuse;
-  const fields: Record<string, unknown> = {
-    config,
-    backend,
-    api,
-    spanProcessor: LangfuseSpanProcessor.fromConfig(config, undefined, `no client with public key ${publicKey} was created`),
-    tracing: new TracingRuntime(client, false, trace.getTracer("langfuse-sdk"), config.maxFieldChars, config.ioCaptureEnabled, false),
-    providerMode: "disabled",
-    flushables: new Set(),
-    ownedProvider: undefined,
-    externalProvider: undefined,
-    shutdownResult: undefined,
-    promptManagerState: undefined,
-    evalsState: undefined,
-  };
-  for (const [key, value] of Object.entries(fields)) {
-    Object.defineProperty(client, key, { value, writable: true, enumerable: true, configurable: true });
-  }
-  return client;
+}
+
+/** Tracing off, not registered (it never becomes the default client), no store or connection. */
+function createDetachedDisabledClient(publicKey: string): Langfuse {
+  return new Langfuse(
+    { publicKey },
+    { backend: detachedBackend(publicKey), tracingDisabledReason: `no client with public key ${publicKey} was created`, register: false },
+  );
 }
 
 /**

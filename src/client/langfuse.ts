@@ -1,26 +1,40 @@
 /**
- * The Langfuse client facade.
- *
- * OWNERSHIP (several people work on this file; edit only your own region, with small
- * str_replace edits, never rewrite the whole file):
- *   - constructor, config, backend, flush/shutdown, tracing region: tracing helper
- *   - prompts region: prompts helper (lazy getter for its PromptManager + delegate methods)
- *   - scores/datasets/experiments region: evals helper (same pattern)
- * Managers are created lazily in their region (private getter) so the constructor never
- * needs to change for them. Queues register with `registerFlushable` on creation.
+ * The Langfuse client: the public facade and the SDK's composition root. It resolves the
+ * config, has `createBackend` pick the destination (the only place the mode is read), and
+ * builds the span pipeline, the tracing runtime, the prompt manager and the evals side (scores,
+ * datasets, experiments), handing each lower layer only the port it needs.
  */
-import { trace } from "@opentelemetry/api";
 import type { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
-import { createBackend, type Backend } from "../api/backend";
-import { LangfuseError, LangfuseValidationError, errorMessage } from "../errors";
 import type { LangfuseApi } from "../api/langfuse-api";
+import type { Dataset } from "../api/types";
+import type { DatasetClient, DatasetItemClient } from "../datasets/dataset-client";
+import type { CreateDatasetInput, CreateDatasetItemInput, GetDatasetOptions } from "../datasets/dataset-manager";
+import { LangfuseError, LangfuseValidationError, errorMessage } from "../errors";
+import type { ExperimentResult } from "../experiments/experiment-result";
+import { runExperimentWithHost } from "../experiments/experiment-runner";
+import type { ExperimentItem, ExperimentOptions } from "../experiments/types";
+import type { Flushable, FlushReport } from "../flushable";
+import { logger } from "../logger";
+import type { ChatPromptClient, PromptClient, TextPromptClient } from "../prompts/prompt-clients";
+import { PromptManager } from "../prompts/prompt-manager";
+import type {
+  CreateChatPromptOptions,
+  CreatePromptOptions,
+  CreateTextPromptOptions,
+  DeletePromptOptions,
+  GetChatPromptOptions,
+  GetPromptOptions,
+  GetTextPromptOptions,
+  UpdatePromptOptions,
+} from "../prompts/types";
+import type { ScoreManager } from "../scores/score-manager";
+import type { CreateScoreInput, ObservationScorer, ScoreOptions, ScoreOutcome } from "../tracing/score-port";
 import type { LangfuseOptions } from "../config/options";
 import { resolveConfig } from "../config/resolve-config";
 import type { ResolvedConfig } from "../config/types";
 import type { LangfuseGenerationAttributes, LangfuseSpanAttributes, LangfuseTraceAttributes } from "../tracing/attributes";
 import type { ObservationType } from "../tracing/constants";
 import * as current from "../tracing/current";
-import { logger } from "../logger";
 import {
   createObservation,
   startAsCurrentObservation,
@@ -29,12 +43,34 @@ import {
   type StartObservationOptions,
 } from "../tracing/observations";
 import { propagateAttributes, type PropagateAttributesParams } from "../tracing/propagation";
-import { TracingRuntime } from "../tracing/runtime";
+import { createDisabledRuntime, TracingRuntime } from "../tracing/runtime";
 import { LangfuseSpanProcessor } from "../tracing/span-processor";
 import { releaseGlobalProvider, setUpTracer, type ProviderMode } from "../tracing/tracer-setup";
-import type { Flushable, FlushReport } from "../flushable";
+import type { Backend } from "./backend/backend";
+import { createBackend } from "./backend/create-backend";
+import { createClientEvals, type ClientEvals } from "./evals";
 import { registerClient, unregisterClient } from "./registry";
 import { attachMediaUploads } from "../media/media-uploads";
+
+declare module "../tracing/client-handle" {
+  /**
+   * Lower layers name the client `LangfuseClient` (they cannot import this file); here it
+   * becomes the whole `Langfuse` class, so `observation.client` and an evaluator's `langfuse`
+   * argument are typed as the full client.
+   */
+  interface LangfuseClient extends Langfuse {}
+}
+
+/**
+ * How a client is built when it is not the usual one (`getClient()` for an unknown public key):
+ * a given backend, tracing off for `tracingDisabledReason`, and not registered as a live client.
+ * Not part of the public API.
+ */
+export interface ClientInternals {
+  backend: Backend;
+  tracingDisabledReason: string;
+  register: false;
+}
 
 /** What `flush()` / `shutdown()` resolve with: totals plus one report per queue. */
 export interface FlushResult {
@@ -87,49 +123,52 @@ export class Langfuse {
   private readonly externalProvider: { forceFlush?: () => Promise<void> } | undefined;
   private shutdownResult: Promise<FlushResult> | undefined;
 
-  constructor(options: LangfuseOptions = {}) {
-    this.config = resolveConfig(options);
+  constructor(options: LangfuseOptions = {}, internals?: ClientInternals) {
+    const resolved = resolveConfig(options);
+    this.config = internals ? { ...resolved, tracingEnabled: false } : resolved;
     if (this.config.debug) logger.setDebug(true);
-    this.backend = createBackend(this.config);
+    this.backend = internals?.backend ?? createBackend(this.config);
     this.api = this.backend.api;
-    logger.infoOnce(`backend:${this.backend.describe()}`, this.backend.describe());
+    if (!internals) logger.infoOnce(`backend:${this.backend.describe()}`, this.backend.describe());
+    const scorer = this.scorer();
 
     if (!this.config.tracingEnabled) {
-      logger.infoOnce("tracing-disabled", "Langfuse tracing is disabled (LANGFUSE_TRACING_ENABLED=false); decorated code runs untraced.");
-      this.spanProcessor = LangfuseSpanProcessor.fromConfig(this.config, undefined, "tracing is disabled");
-      this.providerMode = "disabled";
-      this.tracing = new TracingRuntime(this, false, trace.getTracer("langfuse-sdk"), this.config.maxFieldChars, this.config.ioCaptureEnabled, false);
-    } else {
-      let exporter = this.config.mode === "local" ? this.backend.createSpanExporter() : undefined;
-      let reason: string | undefined;
-      if (this.config.mode === "http") {
-        // The backend may supply its own exporter in http mode too; otherwise OTLP/HTTP JSON.
-        exporter = this.backend.createSpanExporter() ?? undefined;
-        if (!exporter) {
-          // Lazy import keeps the OTLP exporter out of local-only processes.
-          const { createOtlpSpanExporter } = require("../tracing/exporter") as typeof import("../tracing/exporter");
-          exporter = createOtlpSpanExporter(this.config);
-        }
-      } else if (!exporter) {
-        reason = "no keys set and the embedded store has no span exporter";
-        logger.infoOnce("local-no-exporter", "Langfuse: no keys set and no local span exporter available; spans are not exported.");
+      if (!internals) {
+        logger.infoOnce("tracing-disabled", "Langfuse tracing is disabled (LANGFUSE_TRACING_ENABLED=false); decorated code runs untraced.");
       }
-      this.spanProcessor = LangfuseSpanProcessor.fromConfig(this.config, exporter, reason);
+      this.spanProcessor = LangfuseSpanProcessor.fromConfig(this.config, undefined, internals?.tracingDisabledReason ?? "tracing is disabled");
+      this.providerMode = "disabled";
+      this.tracing = createDisabledRuntime(this, this.config.maxFieldChars, scorer);
+    } else {
+      const exporter = this.backend.createSpanExporter();
+      if (!exporter) logger.infoOnce("no-exporter", `${this.backend.describe()}: no span exporter available; spans are not exported.`);
+      this.spanProcessor = LangfuseSpanProcessor.fromConfig(this.config, exporter, exporter ? undefined : "the backend has no span exporter");
       const setup = setUpTracer(this.config, this.spanProcessor);
       this.providerMode = setup.mode;
       this.ownedProvider = setup.ownedProvider;
       this.externalProvider = setup.externalProvider as { forceFlush?: () => Promise<void> } | undefined;
-      this.tracing = new TracingRuntime(
-        this,
-        true,
-        setup.tracer,
-        this.config.maxFieldChars,
-        this.config.ioCaptureEnabled,
-        setup.checkProcessorReach,
-      );
+      this.tracing = new TracingRuntime({
+        client: this,
+        scorer,
+        enabled: true,
+        tracer: setup.tracer,
+        maxFieldChars: this.config.maxFieldChars,
+        ioCaptureEnabled: this.config.ioCaptureEnabled,
+        checkProcessorReach: setup.checkProcessorReach,
+      });
     }
     this.registerFlushable(attachMediaUploads(this.api, this.spanProcessor));
-    registerClient(this);
+    if (!internals) registerClient(this);
+  }
+
+  /** `observation.score()` and the free score functions reach the score queue through this port. */
+  private scorer(): ObservationScorer {
+    return {
+      scoreObservation: (target, score) => this.evals.scores.scoreObservation(target, score),
+      scoreTrace: (target, score) => this.evals.scores.scoreTrace(target, score),
+      scoreCurrentSpan: (score) => this.evals.scores.scoreCurrentSpan(score),
+      scoreCurrentTrace: (score) => this.evals.scores.scoreCurrentTrace(score),
+    };
   }
 
   /** Queues (scores, media, dataset links) register here so flush()/shutdown() deliver them. */
@@ -185,8 +224,6 @@ export class Langfuse {
     return combine(reports);
   }
 
-  // #region tracing (tracing helper)
-
   /** Starts an observation (not made current); end it with `.end()`. Events end at once. */
   startObservation<T extends ObservationType = "span">(options: StartObservationOptions<T>): ObservationByType[T] {
     return createObservation(this.tracing, options);
@@ -229,10 +266,6 @@ export class Langfuse {
   propagateAttributes<R>(params: PropagateAttributesParams, fn: () => R): R {
     return propagateAttributes(params, fn);
   }
-
-  // #endregion tracing
-
-  // #region project (api helper)
 
   /** The project id behind the keys (GET /api/public/projects, `data[0].id`), fetched once. */
   private projectIdState: Promise<string> | undefined;
@@ -286,53 +319,25 @@ export class Langfuse {
       throw new LangfuseValidationError("getTraceUrl needs a trace id", [{ path: "traceId", message: "must be a non-empty string" }]);
     }
     const projectId = await this.projectId();
-    let baseUrl = this.config.baseUrl;
-    if (this.config.mode === "local") {
-      baseUrl = (require("../local/api/projects") as typeof import("../local/api/projects")).LOCAL_SERVER_DEFAULT_URL;
-    }
-    return `${baseUrl.replace(/\/+$/, "")}/project/${encodeURIComponent(projectId)}/traces/${encodeURIComponent(traceId)}`;
+    return `${this.backend.traceUrlBase.replace(/\/+$/, "")}/project/${encodeURIComponent(projectId)}/traces/${encodeURIComponent(traceId)}`;
   }
 
-  // #endregion project
-
-  // #region prompts (prompts helper)
-
-  private promptManagerState: import("../prompts/prompt-manager").PromptManager | undefined;
+  private promptManagerState: PromptManager | undefined;
 
   /** Created on first use (with its cache) so clients that never touch prompts pay nothing. */
-  private get promptManager(): import("../prompts/prompt-manager").PromptManager {
-    if (this.promptManagerState === undefined) {
-      const { PromptManager } = require("../prompts/prompt-manager") as typeof import("../prompts/prompt-manager");
-      this.promptManagerState = new PromptManager({ api: this.promptApi(), defaultCacheTtlSeconds: this.config.promptCacheDefaultTtlSeconds });
-    }
+  private get promptManager(): PromptManager {
+    this.promptManagerState ??= new PromptManager({
+      api: this.backend.promptApi(),
+      defaultCacheTtlSeconds: this.config.promptCacheDefaultTtlSeconds,
+    });
     return this.promptManagerState;
   }
 
-  /**
-   * In http mode prompts use their own HttpApi with transport retries off: getPrompt's
-   * `maxRetries` / `fetchTimeoutMs` then mean exactly what they say (otherwise each of its
-   * attempts would retry again inside HttpApi, and a fallback would take many seconds).
-   */
-  private promptApi(): LangfuseApi {
-    if (this.config.mode !== "http") return this.api;
-    const { HttpApi } = require("../api/http/http-api") as typeof import("../api/http/http-api");
-    return new HttpApi({
-      baseUrl: this.config.baseUrl,
-      publicKey: this.config.publicKey ?? "",
-      secretKey: this.config.secretKey ?? "",
-      timeoutSeconds: this.config.timeoutSeconds,
-      sdkName: this.config.sdkName,
-      sdkVersion: this.config.sdkVersion,
-      additionalHeaders: this.config.additionalHeaders,
-      maxRetries: 0,
-    });
-  }
-
   /** Creates a prompt, or a new version of an existing name (`a/b/c` names make folders). */
-  createPrompt(options: import("../prompts/types").CreateChatPromptOptions): Promise<import("../prompts/prompt-clients").ChatPromptClient>;
-  createPrompt(options: import("../prompts/types").CreateTextPromptOptions): Promise<import("../prompts/prompt-clients").TextPromptClient>;
-  createPrompt(options: import("../prompts/types").CreatePromptOptions): Promise<import("../prompts/prompt-clients").PromptClient>;
-  createPrompt(options: import("../prompts/types").CreatePromptOptions): Promise<import("../prompts/prompt-clients").PromptClient> {
+  createPrompt(options: CreateChatPromptOptions): Promise<ChatPromptClient>;
+  createPrompt(options: CreateTextPromptOptions): Promise<TextPromptClient>;
+  createPrompt(options: CreatePromptOptions): Promise<PromptClient>;
+  createPrompt(options: CreatePromptOptions): Promise<PromptClient> {
     return this.promptManager.createPrompt(options);
   }
 
@@ -340,40 +345,33 @@ export class Langfuse {
    * A prompt through the cache (stale-while-revalidate; default label `production`, TTL from
    * LANGFUSE_PROMPT_CACHE_DEFAULT_TTL_SECONDS). `type: "chat"` gives a ChatPromptClient.
    */
-  getPrompt(name: string, options: import("../prompts/types").GetChatPromptOptions): Promise<import("../prompts/prompt-clients").ChatPromptClient>;
-  getPrompt(name: string, options: import("../prompts/types").GetTextPromptOptions): Promise<import("../prompts/prompt-clients").TextPromptClient>;
-  getPrompt(name: string, options?: import("../prompts/types").GetPromptOptions): Promise<import("../prompts/prompt-clients").PromptClient>;
-  getPrompt(name: string, options?: import("../prompts/types").GetPromptOptions): Promise<import("../prompts/prompt-clients").PromptClient> {
+  getPrompt(name: string, options: GetChatPromptOptions): Promise<ChatPromptClient>;
+  getPrompt(name: string, options: GetTextPromptOptions): Promise<TextPromptClient>;
+  getPrompt(name: string, options?: GetPromptOptions): Promise<PromptClient>;
+  getPrompt(name: string, options?: GetPromptOptions): Promise<PromptClient> {
     return this.promptManager.getPrompt(name, options);
   }
 
   /** Adds labels to one version and moves them off the others (`latest` cannot be set). */
-  updatePrompt(options: import("../prompts/types").UpdatePromptOptions): Promise<import("../prompts/prompt-clients").PromptClient> {
+  updatePrompt(options: UpdatePromptOptions): Promise<PromptClient> {
     return this.promptManager.updatePrompt(options);
   }
 
   /** Deletes all versions of a prompt, or one version / the version carrying a label. */
-  deletePrompt(name: string, options?: import("../prompts/types").DeletePromptOptions): Promise<void> {
+  deletePrompt(name: string, options?: DeletePromptOptions): Promise<void> {
     return this.promptManager.deletePrompt(name, options);
   }
 
-  // #endregion prompts
-
-  // #region evals (scores/datasets/experiments helper)
-
-  private evalsState: import("../experiments/client-host").ClientEvals | undefined;
+  private evalsState: ClientEvals | undefined;
 
   /** Created on first use so clients that never score or run experiments pay nothing. */
-  private get evals(): import("../experiments/client-host").ClientEvals {
-    if (!this.evalsState) {
-      const { createClientEvals } = require("../experiments/client-host") as typeof import("../experiments/client-host");
-      this.evalsState = createClientEvals(this);
-    }
+  private get evals(): ClientEvals {
+    this.evalsState ??= createClientEvals(this);
     return this.evalsState;
   }
 
   /** @internal The score queue (observations' `score()` / `scoreTrace()` go through it). */
-  get scoreManager(): import("../scores").ScoreManager {
+  get scoreManager(): ScoreManager {
     return this.evals.scores;
   }
 
@@ -381,47 +379,45 @@ export class Langfuse {
    * Queues a score (validated; an invalid one is a warning and is not sent). Sampled with its
    * trace, delivered in batches by `flush()`. Never throws.
    */
-  createScore(score: import("../scores").CreateScoreInput): import("../scores").ScoreOutcome {
+  createScore(score: CreateScoreInput): ScoreOutcome {
     return this.evals.scores.create(score);
   }
 
   /** Scores the active span (warning and no-op without one). */
-  scoreCurrentSpan(score: import("../scores").ScoreOptions): import("../scores").ScoreOutcome {
+  scoreCurrentSpan(score: ScoreOptions): ScoreOutcome {
     return this.evals.scores.scoreCurrentSpan(score);
   }
 
   /** Scores the active span's trace (warning and no-op without one). */
-  scoreCurrentTrace(score: import("../scores").ScoreOptions): import("../scores").ScoreOutcome {
+  scoreCurrentTrace(score: ScoreOptions): ScoreOutcome {
     return this.evals.scores.scoreCurrentTrace(score);
   }
 
   /** Creates or updates (by name) a dataset, optionally with JSON Schemas for items. */
-  createDataset(dataset: import("../datasets").CreateDatasetInput): Promise<import("../api/types").Dataset> {
+  createDataset(dataset: CreateDatasetInput): Promise<Dataset> {
     return this.evals.datasets.createDataset(dataset);
   }
 
   /** A dataset with all its ACTIVE items; `version` gives the snapshot at that instant. */
-  getDataset(name: string, options?: import("../datasets").GetDatasetOptions): Promise<import("../datasets").DatasetClient> {
+  getDataset(name: string, options?: GetDatasetOptions): Promise<DatasetClient> {
     return this.evals.datasets.getDataset(name, options);
   }
 
   /** Every dataset of the project. */
-  getDatasets(options?: { pageSize?: number }): Promise<import("../api/types").Dataset[]> {
+  getDatasets(options?: { pageSize?: number }): Promise<Dataset[]> {
     return this.evals.datasets.getDatasets(options);
   }
 
   /** Creates or (with `id`) updates a dataset item, validated against the dataset's schemas. */
-  createDatasetItem(item: import("../datasets").CreateDatasetItemInput): Promise<import("../datasets").DatasetItemClient> {
+  createDatasetItem(item: CreateDatasetItemInput): Promise<DatasetItemClient> {
     return this.evals.datasets.createDatasetItem(item);
   }
 
   /** Runs an experiment on local data (`data`), each item in its own trace. */
-  runExperiment<I extends import("../experiments").ExperimentItem, O>(
-    options: import("../experiments").ExperimentOptions<I, O>,
-  ): Promise<import("../experiments").ExperimentResult<I, O>> {
-    const { runExperimentWithHost } = require("../experiments/experiment-runner") as typeof import("../experiments/experiment-runner");
+  runExperiment<I extends ExperimentItem, O>(
+    options: ExperimentOptions<I, O>,
+  ): Promise<ExperimentResult<I, O>> {
     return runExperimentWithHost(this.evals.host, options);
   }
 
-  // #endregion evals
 }

@@ -1,4 +1,4 @@
-import type { Langfuse } from "./langfuse";
+import type { LangfuseClient as Langfuse } from "../tracing/client-handle";
 import { setCachedRuntime } from "../tracing/runtime";
 
 /**

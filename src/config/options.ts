@@ -1,5 +1,6 @@
 import type { TracerProvider } from "@opentelemetry/api";
 import type { MaskFunction, ShouldExportSpan } from "./types";
+import type { SynchronousLevel } from "./local-db";
 
 /**
  * Options of `new Langfuse(options)`. Every field is optional: unset fields fall back to the
@@ -44,7 +45,7 @@ export interface LangfuseOptions {
    * LANGFUSE_LOCAL_DB_SYNCHRONOUS: "NORMAL" (default) or "FULL". FULL also fsyncs every commit
    * of the embedded store, so acknowledged writes survive power loss too (slower ingestion).
    */
-  localDbSynchronous?: "NORMAL" | "FULL";
+  localDbSynchronous?: SynchronousLevel;
   /** Extra headers on every HTTP request (span export and API). */
   additionalHeaders?: Record<string, string>;
   /** LANGFUSE_MAX_QUEUE_SIZE: bound of the span queue; spans beyond it are dropped and counted. Default 100000. */

@@ -17,10 +17,10 @@ import {
 import { LangfuseValidationError, type ValidationIssue } from "../errors";
 import type { LangfuseOptions } from "./options";
 import type { ResolvedConfig } from "./types";
+import { DEFAULT_LOCAL_DB_PATH, normalizeSynchronousLevel, SYNCHRONOUS_LEVELS } from "./local-db";
 import { SDK_NAME, SDK_VERSION } from "./sdk-info";
 
 export const DEFAULT_BASE_URL = "https://cloud.langfuse.com";
-export const DEFAULT_LOCAL_DB_PATH = ".langfuse/langfuse.db";
 
 /** CI variables holding the commit, used as release when LANGFUSE_RELEASE is unset (same order as the Python SDK). */
 const RELEASE_ENV_FALLBACKS = [
@@ -46,7 +46,7 @@ class ConfigSchema {
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ["http", "https"] }, { message: "must be an http(s) URL" })
   baseUrl!: string;
   @IsString() @MinLength(1) localDbPath!: string;
-  @IsIn(["NORMAL", "FULL"], { message: 'must be "NORMAL" or "FULL"' }) localDbSynchronous!: string;
+  @IsIn([...SYNCHRONOUS_LEVELS], { message: 'must be "NORMAL" or "FULL"' }) localDbSynchronous!: string;
   @IsBoolean() tracingEnabled!: boolean;
   @IsOptional()
   @IsString()
@@ -76,30 +76,100 @@ function envStr(env: Env, name: string): string | undefined {
   return v === undefined || v.trim() === "" ? undefined : v.trim();
 }
 
-function pick<T>(
-  sources: Sources,
-  field: keyof ConfigSchema,
-  option: T | undefined,
-  optionName: string,
-  env: Env,
-  envName: string,
-  parse: (s: string) => T,
-  fallback: T,
-): T {
-  if (option !== undefined) {
-    sources[field] = `options.${optionName}`;
-    return option;
-  }
-  const raw = envStr(env, envName);
-  if (raw !== undefined) {
-    sources[field] = envName;
-    return parse(raw);
-  }
-  return fallback;
-}
-
 /** Number(""), Number(" ") are 0; we want "not a number" for anything that is not a plain number. */
 const parseNum = (s: string): number => (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? Number(s) : Number.NaN);
+
+/** A field read from one option, else one env var (parsed), else its default. */
+interface Row<T> {
+  option: keyof LangfuseOptions;
+  env: string;
+  parse: (s: string) => T;
+  default: T;
+}
+
+type TableField = Exclude<keyof ConfigSchema, "baseUrl" | "additionalHeaders">;
+
+/** Every field with one option and one env var; baseUrl and release have more sources, see below. */
+const ROWS: { [F in TableField]: Row<ConfigSchema[F]> } = {
+  publicKey: { option: "publicKey", env: "LANGFUSE_PUBLIC_KEY", parse: String, default: undefined },
+  secretKey: { option: "secretKey", env: "LANGFUSE_SECRET_KEY", parse: String, default: undefined },
+  tracingEnabled: { option: "tracingEnabled", env: "LANGFUSE_TRACING_ENABLED", parse: (s) => s.toLowerCase() !== "false", default: true },
+  environment: { option: "environment", env: "LANGFUSE_TRACING_ENVIRONMENT", parse: String, default: undefined },
+  // LANGFUSE_TRACING_RELEASE is the name in the seed outline; RELEASE_FALLBACKS follow when it is unset.
+  release: { option: "release", env: "LANGFUSE_TRACING_RELEASE", parse: String, default: undefined },
+  sampleRate: { option: "sampleRate", env: "LANGFUSE_SAMPLE_RATE", parse: parseNum, default: 1 },
+  flushAt: { option: "flushAt", env: "LANGFUSE_FLUSH_AT", parse: parseNum, default: 512 },
+  flushIntervalSeconds: { option: "flushInterval", env: "LANGFUSE_FLUSH_INTERVAL", parse: parseNum, default: 5 },
+  timeoutSeconds: { option: "timeout", env: "LANGFUSE_TIMEOUT", parse: parseNum, default: 5 },
+  ioCaptureEnabled: {
+    option: "ioCaptureEnabled",
+    env: "LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED",
+    parse: (s) => !["false", "0"].includes(s.toLowerCase()),
+    default: true,
+  },
+  debug: { option: "debug", env: "LANGFUSE_DEBUG", parse: (s) => s.toLowerCase() === "true", default: false },
+  localDbPath: { option: "localDbPath", env: "LANGFUSE_LOCAL_DB", parse: String, default: DEFAULT_LOCAL_DB_PATH },
+  localDbSynchronous: { option: "localDbSynchronous", env: "LANGFUSE_LOCAL_DB_SYNCHRONOUS", parse: normalizeSynchronousLevel, default: "NORMAL" },
+  maxQueueSize: { option: "maxQueueSize", env: "LANGFUSE_MAX_QUEUE_SIZE", parse: parseNum, default: 100_000 },
+  maxFieldChars: { option: "maxFieldChars", env: "LANGFUSE_MAX_FIELD_CHARS", parse: parseNum, default: 1_000_000 },
+  promptCacheDefaultTtlSeconds: {
+    option: "promptCacheDefaultTtlSeconds",
+    env: "LANGFUSE_PROMPT_CACHE_DEFAULT_TTL_SECONDS",
+    parse: parseNum,
+    default: 60,
+  },
+};
+
+/** The option if set, else the env var if set (not blank), else the default; records the source. */
+function readRow<F extends TableField>(field: F, options: LangfuseOptions, env: Env, sources: Sources): ConfigSchema[F] {
+  const row = ROWS[field];
+  // Unchecked: a wrongly typed option is reported by the validation below, naming the option.
+  const option = options[row.option] as ConfigSchema[F] | undefined;
+  if (option !== undefined) {
+    sources[field] = `options.${row.option}`;
+    return option;
+  }
+  const raw = envStr(env, row.env);
+  if (raw === undefined) return row.default;
+  sources[field] = row.env;
+  return row.parse(raw);
+}
+
+type TableValues = { [F in TableField]: ConfigSchema[F] };
+
+function readTable(options: LangfuseOptions, env: Env, sources: Sources): TableValues {
+  const values = {} as Record<TableField, unknown>;
+  for (const field of Object.keys(ROWS) as TableField[]) values[field] = readRow(field, options, env, sources);
+  return values as TableValues;
+}
+
+/** Precedence as in the Python SDK: option baseUrl, env BASE_URL, option host, env HOST. */
+function readBaseUrl(options: LangfuseOptions, env: Env, sources: Sources): string {
+  const candidates: [string | undefined, string][] = [
+    [options.baseUrl, "options.baseUrl"],
+    [envStr(env, "LANGFUSE_BASE_URL"), "LANGFUSE_BASE_URL"],
+    [options.host, "options.host"],
+    [envStr(env, "LANGFUSE_HOST"), "LANGFUSE_HOST"],
+  ];
+  for (const [value, source] of candidates) {
+    if (value === undefined) continue;
+    sources.baseUrl = source;
+    return typeof value === "string" ? value.replace(/\/+$/, "") : value;
+  }
+  return DEFAULT_BASE_URL;
+}
+
+/** LANGFUSE_RELEASE (the Python SDK's name), then the CI commit variables. */
+function readReleaseFallback(env: Env, sources: Sources): string | undefined {
+  for (const name of ["LANGFUSE_RELEASE", ...RELEASE_ENV_FALLBACKS]) {
+    const v = envStr(env, name);
+    if (v !== undefined) {
+      sources.release = name;
+      return v;
+    }
+  }
+  return undefined;
+}
 
 /**
  * Merges options over LANGFUSE_* env vars, applies defaults and validates the result.
@@ -110,66 +180,11 @@ export function resolveConfig(options: LangfuseOptions = {}, env: Env = process.
     throw new LangfuseValidationError("Invalid Langfuse options", [{ path: "options", message: "must be an object" }]);
   }
   const sources: Sources = {};
-  const publicKey = pick(sources, "publicKey", options.publicKey, "publicKey", env, "LANGFUSE_PUBLIC_KEY", String, undefined);
-  const secretKey = pick(sources, "secretKey", options.secretKey, "secretKey", env, "LANGFUSE_SECRET_KEY", String, undefined);
-
-  // Precedence as in the Python SDK: option baseUrl, env BASE_URL, option host, env HOST.
-  let baseUrl: string;
-  if (options.baseUrl !== undefined) {
-    baseUrl = options.baseUrl;
-    sources.baseUrl = "options.baseUrl";
-  } else if (envStr(env, "LANGFUSE_BASE_URL") !== undefined) {
-    baseUrl = envStr(env, "LANGFUSE_BASE_URL")!;
-    sources.baseUrl = "LANGFUSE_BASE_URL";
-  } else if (options.host !== undefined) {
-    baseUrl = options.host;
-    sources.baseUrl = "options.host";
-  } else if (envStr(env, "LANGFUSE_HOST") !== undefined) {
-    baseUrl = envStr(env, "LANGFUSE_HOST")!;
-    sources.baseUrl = "LANGFUSE_HOST";
-  } else {
-    baseUrl = DEFAULT_BASE_URL;
-  }
-  if (typeof baseUrl === "string") baseUrl = baseUrl.replace(/\/+$/, "");
-
-  const tracingEnabled = pick(
-    sources, "tracingEnabled", options.tracingEnabled, "tracingEnabled", env, "LANGFUSE_TRACING_ENABLED",
-    (s) => s.toLowerCase() !== "false", true,
-  );
-  const environment = pick(sources, "environment", options.environment, "environment", env, "LANGFUSE_TRACING_ENVIRONMENT", String, undefined);
-  // LANGFUSE_TRACING_RELEASE (the name in the seed outline) and LANGFUSE_RELEASE (the Python
-  // SDK's) are both read; then the CI commit variables.
-  let release = pick(sources, "release", options.release, "release", env, "LANGFUSE_TRACING_RELEASE", String, undefined);
-  if (release === undefined) {
-    for (const name of ["LANGFUSE_RELEASE", ...RELEASE_ENV_FALLBACKS]) {
-      const v = envStr(env, name);
-      if (v !== undefined) {
-        release = v;
-        sources.release = name;
-        break;
-      }
-    }
-  }
-  const sampleRate = pick(sources, "sampleRate", options.sampleRate, "sampleRate", env, "LANGFUSE_SAMPLE_RATE", parseNum, 1);
-  const flushAt = pick(sources, "flushAt", options.flushAt, "flushAt", env, "LANGFUSE_FLUSH_AT", parseNum, 512);
-  const flushIntervalSeconds = pick(sources, "flushIntervalSeconds", options.flushInterval, "flushInterval", env, "LANGFUSE_FLUSH_INTERVAL", parseNum, 5);
-  const timeoutSeconds = pick(sources, "timeoutSeconds", options.timeout, "timeout", env, "LANGFUSE_TIMEOUT", parseNum, 5);
-  const ioCaptureEnabled = pick(
-    sources, "ioCaptureEnabled", options.ioCaptureEnabled, "ioCaptureEnabled", env, "LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED",
-    (s) => !["false", "0"].includes(s.toLowerCase()), true,
-  );
-  const debug = pick(sources, "debug", options.debug, "debug", env, "LANGFUSE_DEBUG", (s) => s.toLowerCase() === "true", false);
-  const localDbPath = pick(sources, "localDbPath", options.localDbPath, "localDbPath", env, "LANGFUSE_LOCAL_DB", String, DEFAULT_LOCAL_DB_PATH);
-  const localDbSynchronous = pick(
-    sources, "localDbSynchronous", options.localDbSynchronous as string | undefined, "localDbSynchronous", env, "LANGFUSE_LOCAL_DB_SYNCHRONOUS",
-    (s) => s.trim().toUpperCase(), "NORMAL",
-  );
-  const maxQueueSize = pick(sources, "maxQueueSize", options.maxQueueSize, "maxQueueSize", env, "LANGFUSE_MAX_QUEUE_SIZE", parseNum, 100_000);
-  const maxFieldChars = pick(sources, "maxFieldChars", options.maxFieldChars, "maxFieldChars", env, "LANGFUSE_MAX_FIELD_CHARS", parseNum, 1_000_000);
-  const promptCacheDefaultTtlSeconds = pick(
-    sources, "promptCacheDefaultTtlSeconds", options.promptCacheDefaultTtlSeconds, "promptCacheDefaultTtlSeconds",
-    env, "LANGFUSE_PROMPT_CACHE_DEFAULT_TTL_SECONDS", parseNum, 60,
-  );
+  const fields = readTable(options, env, sources);
+  const { publicKey, secretKey, tracingEnabled, environment, sampleRate, flushAt, flushIntervalSeconds, timeoutSeconds } = fields;
+  const { ioCaptureEnabled, debug, localDbPath, localDbSynchronous, maxQueueSize, maxFieldChars, promptCacheDefaultTtlSeconds } = fields;
+  const baseUrl = readBaseUrl(options, env, sources);
+  const release = fields.release === undefined ? readReleaseFallback(env, sources) : fields.release;
   const additionalHeaders = options.additionalHeaders ?? {};
   if (options.additionalHeaders !== undefined) sources.additionalHeaders = "options.additionalHeaders";
 

@@ -4,6 +4,7 @@
  */
 import type { TracerProvider } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { SynchronousLevel } from "./local-db";
 
 export type LangfuseMode = "http" | "local";
 
@@ -17,7 +18,7 @@ export interface ResolvedConfig {
   /** LANGFUSE_LOCAL_DB; default ".langfuse/langfuse.db"; ":memory:" allowed. */
   localDbPath: string;
   /** LANGFUSE_LOCAL_DB_SYNCHRONOUS; default "NORMAL". */
-  localDbSynchronous: "NORMAL" | "FULL";
+  localDbSynchronous: SynchronousLevel;
   tracingEnabled: boolean;
   environment: string | undefined;
   release: string | undefined;

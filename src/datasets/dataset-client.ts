@@ -1,9 +1,10 @@
 import type * as T from "../api/types";
 import { LangfuseValidationError } from "../errors";
 import { Attr } from "../tracing/constants";
-import type { EvalsHost, RunObservation } from "./types";
-// Type-only: the runner module imports this one at runtime.
-import type { DatasetExperimentOptions, ExperimentResult } from "../experiments";
+import type { EvalsHost, RunObservation } from "../experiments/host";
+import { runExperimentWithHost } from "../experiments/experiment-runner";
+import type { ExperimentResult } from "../experiments/experiment-result";
+import type { DatasetExperimentOptions } from "../experiments/types";
 
 export interface ItemRunOptions {
   /** Runs with the same name form one dataset run; include a timestamp to keep them apart. */
@@ -138,12 +139,9 @@ export class DatasetClient implements T.Dataset {
 
   /** Runs an experiment over this dataset's items, recorded as a dataset run. */
   runExperiment<O = unknown>(options: DatasetExperimentOptions<DatasetItemClient, O>): Promise<ExperimentResult<DatasetItemClient, O>> {
-    // Required lazily: experiments import datasets (for DatasetItemClient), not the other way round at load time.
-    const { runExperimentWithHost } = require("../experiments/experiment-runner") as typeof import("../experiments/experiment-runner");
-    // A link into the Langfuse UI when this dataset lives on a Langfuse server (the embedded
-    // store has no UI to link to).
-    const base = this.host.client?.config?.mode === "http" ? this.host.client.config.baseUrl : undefined;
-    const datasetRunUrl = base && this.projectId ? (runId: string) => `${base}/project/${this.projectId}/datasets/${this.id}/runs/${runId}` : undefined;
+    const { host, projectId, id: datasetId } = this;
+    const datasetRunUrl =
+      host.datasetRunUrl && projectId ? (runId: string) => host.datasetRunUrl!({ projectId, datasetId, runId }) : undefined;
     return runExperimentWithHost(this.host, {
       ...options,
       data: this.items,

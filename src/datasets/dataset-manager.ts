@@ -2,7 +2,7 @@ import type * as T from "../api/types";
 import { LangfuseValidationError, type ValidationIssue } from "../errors";
 import { compileSchema, InvalidSchemaError, validateAgainstSchema } from "./schema-validator";
 import { DatasetClient, DatasetItemClient } from "./dataset-client";
-import type { EvalsHost } from "./types";
+import type { EvalsHost } from "../experiments/host";
 
 export interface CreateDatasetInput {
   name: string;

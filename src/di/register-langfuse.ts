@@ -5,14 +5,17 @@
  *   registerLangfuse(container, { ...LangfuseOptions } | { client })
  *
  * registers, on that container:
- *   - LANGFUSE_CLIENT and the `Langfuse` class → one client (created on first resolve from the
- *     options, or the `client` given);
+ *   - LANGFUSE_CLIENT and the `Langfuse` class → one client: the `client` given; else, with
+ *     client options, one created from them on first resolve; else the default client
+ *     (`getClient()`), so the container and `@Observe`/`@Prompt` fields share one client,
+ *     one provider and one store handle;
  *   - LANGFUSE_PROMPT_REF_TRANSFORM → what `@Prompt(name, opts)` constructor parameters use to
  *     build their PromptRef from the RESOLVING container's client.
  * A child container with its own `registerLangfuse(child, { client })` injects its own client;
  * one without inherits the parent's.
  */
 import type { DependencyContainer } from "tsyringe";
+import { getClient } from "../client/get-client";
 import { Langfuse } from "../client/langfuse";
 import type { LangfuseOptions } from "../config/options";
 import { LangfuseValidationError } from "../errors";
@@ -38,11 +41,12 @@ export function registerLangfuse(container: DependencyContainer, options: Regist
   if (client !== undefined && !(client instanceof Langfuse)) {
     throw new LangfuseValidationError("registerLangfuse: `client` must be a Langfuse instance");
   }
-  // One client per registration, created lazily so registering costs nothing until used.
+  // Resolved lazily so registering costs nothing until used.
+  const hasOwnOptions = Object.values(clientOptions).some((v) => v !== undefined);
   let instance = client;
-  const getClient = (): Langfuse => (instance ??= new Langfuse(clientOptions));
-  container.register(LANGFUSE_CLIENT, { useFactory: getClient });
-  container.register(Langfuse, { useFactory: getClient });
+  const clientOf = (): Langfuse => (instance ??= hasOwnOptions ? new Langfuse(clientOptions) : getClient());
+  container.register(LANGFUSE_CLIENT, { useFactory: clientOf });
+  container.register(Langfuse, { useFactory: clientOf });
   container.register(LANGFUSE_PROMPT_REF_TRANSFORM, { useValue: promptRefTransform });
   return container;
 }

@@ -7,7 +7,7 @@ import { Attr } from "../tracing/constants";
 import { logger } from "../logger";
 import { propagateAttributes, type PropagatedExperimentAttributes } from "../tracing/propagation";
 import { serializeValue } from "../tracing/serialize";
-import type { EvalsHost, RunObservation } from "../datasets/types";
+import type { EvalsHost, RunObservation } from "./host";
 import { Evaluation, normalizeEvaluations } from "./evaluation";
 import { ExperimentResult } from "./experiment-result";
 import { ProgressBar } from "./progress-bar";
@@ -85,24 +85,12 @@ export async function runExperimentWithHost<I extends ExperimentItem, O>(
 
   const datasetRunId = results.find((r) => r.datasetRunId)?.datasetRunId;
   const succeeded = results.filter((r) => r.error === undefined);
-  const runEvaluations: Evaluation[] = [];
-  const runEvaluatorErrors: EvaluatorError[] = [];
-  const runOutcomes = await Promise.all(
-    (options.runEvaluators ?? []).map(async (evaluator, i) => {
-      const evaluatorName = nameOf(evaluator, `runEvaluator#${i + 1}`);
-      try {
-        const raw = await evaluator({ itemResults: succeeded, langfuse: host.client });
-        return { evaluations: normalizeEvaluations(raw) };
-      } catch (error) {
-        logger.error(`Run evaluator ${evaluatorName} failed: ${message(error)}`);
-        return { error: { evaluator: evaluatorName, message: message(error) } };
-      }
-    }),
+  const { evaluations: runEvaluations, errors: runEvaluatorErrors } = await runEvaluators(
+    options.runEvaluators ?? [],
+    () => ({ itemResults: succeeded, langfuse: host.client }),
+    (i) => `runEvaluator#${i + 1}`,
+    (name, why) => `Run evaluator ${name} failed: ${why}`,
   );
-  for (const o of runOutcomes) {
-    if (o.error) runEvaluatorErrors.push(o.error);
-    else runEvaluations.push(...o.evaluations);
-  }
   // Run-level scores need a dataset run to hang on; local experiments keep them in the result only.
   if (datasetRunId) {
     for (const e of runEvaluations) host.scores.create({ ...scoreFields(e), datasetRunId });
@@ -123,6 +111,7 @@ export async function runExperimentWithHost<I extends ExperimentItem, O>(
   });
 }
 
+/** One item: its traced task run, then its evaluators, whose evaluations become the trace's scores. */
 async function runItem<I extends ExperimentItem, O>(
   host: EvalsHost,
   ctx: RunContext,
@@ -130,7 +119,35 @@ async function runItem<I extends ExperimentItem, O>(
   item: I,
   index: number,
 ): Promise<ExperimentItemResult<I, O>> {
-  const result: ExperimentItemResult<I, O> = {
+  const result = emptyResult<I, O>(item, index);
+  const root = await traceItem(host, ctx, options, item, result);
+  if (result.error !== undefined || !root) {
+    if (result.error === undefined) result.error = "the item's trace could not be started";
+    return result;
+  }
+  const { evaluations, errors } = await runEvaluators(
+    options.evaluators ?? [],
+    () => ({
+      input: result.input,
+      output: result.output as O,
+      expectedOutput: result.expectedOutput,
+      metadata: item.metadata as I["metadata"],
+      item,
+      langfuse: host.client,
+    }),
+    (i) => `evaluator#${i + 1}`,
+    (name, why) => `Evaluator ${name} failed on item ${index + 1}: ${why}`,
+  );
+  result.evaluatorErrors.push(...errors);
+  result.evaluations.push(...evaluations);
+  if (result.traceId) {
+    for (const e of result.evaluations) host.scores.create({ ...scoreFields(e), traceId: result.traceId, observationId: root.id });
+  }
+  return result;
+}
+
+function emptyResult<I extends ExperimentItem, O>(item: I, index: number): ExperimentItemResult<I, O> {
+  return {
     index,
     item,
     input: item?.input as I["input"],
@@ -139,15 +156,23 @@ async function runItem<I extends ExperimentItem, O>(
     evaluations: [],
     evaluatorErrors: [],
   };
+}
 
-  const rootAttributes: Record<string, string> = { [Attr.ENVIRONMENT]: "sdk-experiment" };
-  if (ctx.description !== undefined) rootAttributes[Attr.EXPERIMENT_DESCRIPTION] = ctx.description;
-  const expected = item?.expectedOutput === null ? undefined : serializeValue(item?.expectedOutput, NO_CAP);
-  if (expected !== undefined) rootAttributes[Attr.EXPERIMENT_ITEM_EXPECTED_OUTPUT] = expected;
-
+/**
+ * Runs the task in the item's root span (linked to the dataset run for dataset items) and
+ * records the output or the error on `result`. Returns the root span, undefined if the tracing
+ * layer could not start one.
+ */
+async function traceItem<I extends ExperimentItem, O>(
+  host: EvalsHost,
+  ctx: RunContext,
+  options: ExperimentOptions<I, O>,
+  item: I,
+  result: ExperimentItemResult<I, O>,
+): Promise<RunObservation | undefined> {
   let span: RunObservation | undefined;
   try {
-    await host.runInRootSpan({ name: "experiment-item-run", attributes: rootAttributes }, async (root) => {
+    await host.runInRootSpan({ name: "experiment-item-run", attributes: rootAttributes(ctx, item) }, async (root) => {
       span = root;
       // With tracing off the root is a no-op span (all-zero ids): nothing to link or score.
       const traced = root.traceId !== INVALID_TRACE_ID;
@@ -156,104 +181,148 @@ async function runItem<I extends ExperimentItem, O>(
         result.observationId = root.id;
       }
       const dataset = datasetIdsOf(item);
-
       if (dataset && traced) {
-        try {
-          const runItem = await host.api.datasetRunItems.create({
-            runName: ctx.runName,
-            ...(ctx.description !== undefined ? { runDescription: ctx.description } : {}),
-            ...(ctx.metadata !== undefined ? { metadata: ctx.metadata } : {}),
-            datasetItemId: dataset.itemId,
-            traceId: root.traceId,
-            observationId: root.id,
-            ...(ctx.datasetVersion ? { datasetVersion: ctx.datasetVersion } : {}),
-          });
-          result.datasetRunId = runItem.datasetRunId;
-        } catch (error) {
-          // The item still runs; only its link to the dataset run is missing.
-          logger.error(`Linking dataset item ${dataset.itemId} to run "${ctx.runName}" failed: ${message(error)}`);
-        }
+        const datasetRunId = await linkToDatasetRun(host, ctx, dataset.itemId, root);
+        if (datasetRunId !== undefined) result.datasetRunId = datasetRunId;
       }
-
-      const experiment: PropagatedExperimentAttributes = {
-        id: result.datasetRunId ?? ctx.localExperimentId,
-        name: ctx.runName,
-        itemId: dataset?.itemId ?? localItemId(item?.input),
-        itemRootObservationId: root.id,
-      };
-      if (ctx.experimentMetadataJson !== undefined) experiment.metadata = ctx.experimentMetadataJson;
-      if (dataset) experiment.datasetId = dataset.datasetId;
-      const itemMetadataJson = item?.metadata === undefined || item?.metadata === null ? undefined : serializeValue(item.metadata, NO_CAP);
-      if (itemMetadataJson !== undefined) experiment.itemMetadata = itemMetadataJson;
-
-      const observationMetadata: Record<string, unknown> = {
-        ...ctx.metadata,
-        experiment_name: ctx.name,
-        experiment_run_name: ctx.runName,
-        ...(dataset ? { dataset_id: dataset.datasetId, dataset_item_id: dataset.itemId } : {}),
-        ...(isPlainObject(item?.metadata) ? item.metadata : {}),
-      };
-
-      try {
-        if (item === null || typeof item !== "object" || item.input === undefined || item.input === null) {
-          throw new LangfuseValidationError("Experiment item is missing input");
-        }
-        const args: TaskArgs<I> = {
-          item,
-          input: item.input as I["input"],
-          expectedOutput: item.expectedOutput as I["expectedOutput"],
-          metadata: item.metadata as I["metadata"],
-          langfuse: host.client,
-        };
-        const traceMetadata = Object.keys(ctx.traceMetadata).length ? { metadata: ctx.traceMetadata } : {};
-        const output = await propagateAttributes({ ...traceMetadata, experiment }, () => options.task(args));
-        result.output = output;
-        root.update({ input: item.input, output, metadata: observationMetadata });
-      } catch (error) {
-        result.error = message(error);
-        root.update({ input: item?.input, output: `Error: ${result.error}`, metadata: observationMetadata, level: "ERROR", statusMessage: result.error });
-        root.otelSpan.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
-      }
+      const experiment = experimentAttributes(ctx, item, dataset, root.id, result.datasetRunId);
+      await runTask(host, ctx, options, item, { root, experiment, metadata: rootMetadata(ctx, item, dataset) }, result);
     });
   } catch (error) {
     // The tracing layer itself failed: still report the item, never lose it.
-    result.error ??= message(error);
+    result.error ??= errorMessage(error);
   }
+  return span;
+}
 
-  if (result.error !== undefined || !span) {
-    if (result.error === undefined) result.error = "the item's trace could not be started";
-    return result;
+function rootAttributes(ctx: RunContext, item: ExperimentItem): Record<string, string> {
+  const attributes: Record<string, string> = { [Attr.ENVIRONMENT]: "sdk-experiment" };
+  if (ctx.description !== undefined) attributes[Attr.EXPERIMENT_DESCRIPTION] = ctx.description;
+  const expected = item?.expectedOutput === null ? undefined : serializeValue(item?.expectedOutput, NO_CAP);
+  if (expected !== undefined) attributes[Attr.EXPERIMENT_ITEM_EXPECTED_OUTPUT] = expected;
+  return attributes;
+}
+
+/** The dataset run id of the new run item; undefined (logged) if linking failed. */
+async function linkToDatasetRun(host: EvalsHost, ctx: RunContext, datasetItemId: string, root: RunObservation): Promise<string | undefined> {
+  try {
+    const runItem = await host.api.datasetRunItems.create({
+      runName: ctx.runName,
+      ...(ctx.description !== undefined ? { runDescription: ctx.description } : {}),
+      ...(ctx.metadata !== undefined ? { metadata: ctx.metadata } : {}),
+      datasetItemId,
+      traceId: root.traceId,
+      observationId: root.id,
+      ...(ctx.datasetVersion ? { datasetVersion: ctx.datasetVersion } : {}),
+    });
+    return runItem.datasetRunId;
+  } catch (error) {
+    // The item still runs; only its link to the dataset run is missing.
+    logger.error(`Linking dataset item ${datasetItemId} to run "${ctx.runName}" failed: ${errorMessage(error)}`);
+    return undefined;
   }
+}
 
-  const evaluators = options.evaluators ?? [];
+/** The experiment attributes propagated to every span of the item's task. */
+function experimentAttributes(
+  ctx: RunContext,
+  item: ExperimentItem,
+  dataset: DatasetIds | undefined,
+  rootId: string,
+  datasetRunId: string | undefined,
+): PropagatedExperimentAttributes {
+  const experiment: PropagatedExperimentAttributes = {
+    id: datasetRunId ?? ctx.localExperimentId,
+    name: ctx.runName,
+    itemId: dataset?.itemId ?? localItemId(item?.input),
+    itemRootObservationId: rootId,
+  };
+  if (ctx.experimentMetadataJson !== undefined) experiment.metadata = ctx.experimentMetadataJson;
+  if (dataset) experiment.datasetId = dataset.datasetId;
+  const itemMetadataJson = item?.metadata === undefined || item?.metadata === null ? undefined : serializeValue(item.metadata, NO_CAP);
+  if (itemMetadataJson !== undefined) experiment.itemMetadata = itemMetadataJson;
+  return experiment;
+}
+
+/** The root observation's metadata: run metadata, experiment and dataset names, the item's metadata. */
+function rootMetadata(ctx: RunContext, item: ExperimentItem, dataset: DatasetIds | undefined): Record<string, unknown> {
+  return {
+    ...ctx.metadata,
+    experiment_name: ctx.name,
+    experiment_run_name: ctx.runName,
+    ...(dataset ? { dataset_id: dataset.datasetId, dataset_item_id: dataset.itemId } : {}),
+    ...(isPlainObject(item?.metadata) ? item.metadata : {}),
+  };
+}
+
+/** Where the task runs: its root span, what it propagates, the root's metadata. */
+interface TaskScope {
+  root: RunObservation;
+  experiment: PropagatedExperimentAttributes;
+  metadata: Record<string, unknown>;
+}
+
+/** Runs the task with the experiment attributes propagated; output or error go on `result` and the root span. */
+async function runTask<I extends ExperimentItem, O>(
+  host: EvalsHost,
+  ctx: RunContext,
+  options: ExperimentOptions<I, O>,
+  item: I,
+  { root, experiment, metadata }: TaskScope,
+  result: ExperimentItemResult<I, O>,
+): Promise<void> {
+  try {
+    if (item === null || typeof item !== "object" || item.input === undefined || item.input === null) {
+      throw new LangfuseValidationError("Experiment item is missing input");
+    }
+    const args: TaskArgs<I> = {
+      item,
+      input: item.input as I["input"],
+      expectedOutput: item.expectedOutput as I["expectedOutput"],
+      metadata: item.metadata as I["metadata"],
+      langfuse: host.client,
+    };
+    const traceMetadata = Object.keys(ctx.traceMetadata).length ? { metadata: ctx.traceMetadata } : {};
+    const output = await propagateAttributes({ ...traceMetadata, experiment }, () => options.task(args));
+    result.output = output;
+    root.update({ input: item.input, output, metadata });
+  } catch (error) {
+    result.error = errorMessage(error);
+    root.update({ input: item?.input, output: `Error: ${result.error}`, metadata, level: "ERROR", statusMessage: result.error });
+    root.otelSpan.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
+  }
+}
+
+/**
+ * Runs evaluators concurrently on fresh `args()` each; a failing one is logged and recorded as
+ * an error, the others' evaluations are kept in evaluator order.
+ */
+async function runEvaluators<A>(
+  evaluators: readonly ((args: A) => unknown)[],
+  args: () => A,
+  fallbackName: (index: number) => string,
+  failure: (evaluatorName: string, why: string) => string,
+): Promise<{ evaluations: Evaluation[]; errors: EvaluatorError[] }> {
   const outcomes = await Promise.all(
     evaluators.map(async (evaluator, i) => {
-      const evaluatorName = nameOf(evaluator, `evaluator#${i + 1}`);
+      const evaluatorName = nameOf(evaluator, fallbackName(i));
       try {
         // `await` on a plain value keeps sync evaluators' results (the JS SDK drops them).
-        const raw = await evaluator({
-          input: result.input,
-          output: result.output as O,
-          expectedOutput: result.expectedOutput,
-          metadata: item.metadata as I["metadata"],
-          item,
-          langfuse: host.client,
-        });
+        const raw = await evaluator(args());
         return { evaluations: normalizeEvaluations(raw) };
       } catch (error) {
-        logger.error(`Evaluator ${evaluatorName} failed on item ${index + 1}: ${message(error)}`);
-        return { error: { evaluator: evaluatorName, message: message(error) } };
+        logger.error(failure(evaluatorName, errorMessage(error)));
+        return { error: { evaluator: evaluatorName, message: errorMessage(error) } };
       }
     }),
   );
+  const evaluations: Evaluation[] = [];
+  const errors: EvaluatorError[] = [];
   for (const o of outcomes) {
-    if (o.error) result.evaluatorErrors.push(o.error);
-    else result.evaluations.push(...o.evaluations);
+    if (o.error) errors.push(o.error);
+    else evaluations.push(...o.evaluations);
   }
-  if (result.traceId) {
-    for (const e of result.evaluations) host.scores.create({ ...scoreFields(e), traceId: result.traceId, observationId: span.id });
-  }
-  return result;
+  return { evaluations, errors };
 }
 
 function scoreFields(e: Evaluation) {
@@ -267,7 +336,12 @@ function scoreFields(e: Evaluation) {
   };
 }
 
-function datasetIdsOf(item: unknown): { itemId: string; datasetId: string } | undefined {
+interface DatasetIds {
+  itemId: string;
+  datasetId: string;
+}
+
+function datasetIdsOf(item: unknown): DatasetIds | undefined {
   if (item === null || typeof item !== "object") return undefined;
   const { id, datasetId } = item as { id?: unknown; datasetId?: unknown };
   return typeof id === "string" && typeof datasetId === "string" ? { itemId: id, datasetId } : undefined;
@@ -290,10 +364,6 @@ function nameOf(fn: unknown, fallback: string): string {
   const named = fn as { evaluatorName?: unknown; name?: unknown };
   if (typeof named?.evaluatorName === "string" && named.evaluatorName) return named.evaluatorName;
   return typeof named?.name === "string" && named.name ? named.name : fallback;
-}
-
-function message(error: unknown): string {
-  return errorMessage(error);
 }
 
 function validateOptions<I extends ExperimentItem, O>(options: ExperimentOptions<I, O>): void {

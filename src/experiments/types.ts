@@ -1,5 +1,5 @@
 import type { Json } from "../api/types";
-import type { EvaluatorClient } from "../datasets/types";
+import type { EvaluatorClient } from "./host";
 import type { Evaluation, EvaluationInit } from "./evaluation";
 
 /** A local experiment item (the dataset item classes have the same three fields). */

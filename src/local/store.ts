@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
+import type { SynchronousLevel } from "../config/local-db";
 import { LangfuseError } from "../errors";
 import { logger } from "../logger";
 import { MIGRATIONS } from "./schema";
@@ -23,7 +24,7 @@ export interface LocalStoreOptions {
    * and span ingestion ran ~10% slower. Use it when losing the last seconds on power loss is
    * not acceptable.
    */
-  synchronous?: "FULL" | "NORMAL";
+  synchronous?: SynchronousLevel;
   /** Open read-only (no migrations run). */
   readonly?: boolean;
 }
@@ -160,7 +161,7 @@ class SqliteLocalStore implements LocalStore {
      * Set for a writable file store until its checkpointer is started (at the first write):
      * the level the checkpointer's connection must use too.
      */
-    private checkpointerPending: "FULL" | "NORMAL" | undefined,
+    private checkpointerPending: SynchronousLevel | undefined,
   ) {}
 
   get closed(): boolean {
@@ -183,7 +184,7 @@ class SqliteLocalStore implements LocalStore {
    * the remainder, which lets the WAL restart from its beginning. If the thread cannot start,
    * checkpoints simply stay in the commits as before. Started at the first write transaction.
    */
-  private startCheckpointer(synchronous: "FULL" | "NORMAL"): void {
+  private startCheckpointer(synchronous: SynchronousLevel): void {
     this.checkpointerPending = undefined; // one attempt: without the thread, commits checkpoint as before
     try {
       const worker = new Worker(CHECKPOINTER_SOURCE, {

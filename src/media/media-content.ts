@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { MEDIA_CONTENT_TYPES, MEDIA_MAX_CONTENT_LENGTH } from "../local/api/media";
+import { MEDIA_CONTENT_TYPES, MEDIA_MAX_CONTENT_LENGTH } from "../api/media-limits";
 import { logger } from "../logger";
 import { formatMediaReference, mediaIdFromSha256, type MediaSource } from "./media-reference";
 import { mediaSettings } from "./media-settings";

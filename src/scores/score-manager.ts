@@ -3,7 +3,8 @@ import { randomUUID } from "node:crypto";
 import type { LangfuseApi } from "../api/langfuse-api";
 import type { Flushable, FlushReport } from "../flushable";
 import { ScoreQueue, consoleScoreLogger, type ScoreLogger } from "./score-queue";
-import { validateScore, type CreateScoreInput, type ScoreOptions } from "./score-validation";
+import type { CreateScoreInput, ObservationScorer, ScoreOptions, ScoreOutcome, ScoreTarget } from "../tracing/score-port";
+import { validateScore } from "./score-validation";
 import { errorMessage } from "../errors";
 
 export interface ScoreManagerOptions {
@@ -26,18 +27,6 @@ export interface ScoreManagerOptions {
   logger?: ScoreLogger;
 }
 
-/** What a caller learns from `createScore`: never an exception. */
-export type ScoreOutcome =
-  | { status: "queued"; id: string }
-  | { status: "invalid"; reason: string }
-  | { status: "sampled-out" | "disabled" | "dropped" };
-
-/** Anything with the ids of an observation: our observation classes, or a raw OTel span's context. */
-export interface ScoreTarget {
-  traceId: string;
-  id: string;
-}
-
 /** Distinct (name, reason) warnings remembered; beyond this, invalid scores are only counted. */
 const MAX_WARNED_INVALID = 1000;
 
@@ -46,7 +35,7 @@ const MAX_WARNED_INVALID = 1000;
  * and reason, counted as dropped in flush()'s report, and not sent), applies the trace's sampling decision, and hands them to a bounded batched queue
  * that the client's `flush()` drains. Nothing here throws into user code.
  */
-export class ScoreManager implements Flushable {
+export class ScoreManager implements Flushable, ObservationScorer {
   readonly name = "scores";
   readonly queue: ScoreQueue;
   private readonly logger: ScoreLogger;

@@ -1,30 +1,6 @@
-import type { CreateScoreRequest, Json, ScoreDataType } from "../api/types";
+import type { CreateScoreRequest, ScoreDataType } from "../api/types";
+import type { CreateScoreInput } from "../tracing/score-port";
 import type { ValidationIssue } from "../errors";
-
-/**
- * What users pass to `createScore` / `span.score`. Field names are the wire names; `value` may
- * also be a boolean (turned into a BOOLEAN 0/1 score) because evaluators naturally return one.
- */
-export interface CreateScoreInput {
-  name: string;
-  value: number | string | boolean;
-  dataType?: ScoreDataType;
-  traceId?: string;
-  observationId?: string;
-  sessionId?: string;
-  datasetRunId?: string;
-  comment?: string | null;
-  configId?: string | null;
-  metadata?: Json;
-  /** Upsert key. Defaults to a random UUID. */
-  id?: string;
-  environment?: string;
-  /** When the score was taken (the ingestion event timestamp). Defaults to now. */
-  timestamp?: Date;
-}
-
-/** Score fields without a target: what `span.score()` and `scoreCurrentSpan()` accept. */
-export type ScoreOptions = Omit<CreateScoreInput, "traceId" | "observationId" | "sessionId" | "datasetRunId">;
 
 export type ScoreValidationResult =
   | { ok: true; body: CreateScoreRequest & { id?: string } }

@@ -7,19 +7,12 @@ import { LangfuseError } from "../errors";
 import { checkAuthorization, type ServerAuth } from "./auth";
 import { HttpError, toErrorReply } from "./http-errors";
 import { routeConfig } from "./route-definition";
-import type { OtlpJsonRequest } from "./otlp-protobuf";
+import type { OtlpIngest } from "./otlp-ingest";
 import { registerApiRoutes } from "./routes/api-routes";
 import { registerMediaBytesRoute, type MediaBytesStore } from "./routes/media-bytes-route";
 import { registerOtlpRoute } from "./routes/otlp-route";
 import { TRACE_PAGE_PATH } from "./routes/trace-page-route";
 
-/** What the OTLP receiver hands the ingestion mapping, and what it may report back. */
-export interface OtlpIngestResult {
-  /** Spans the mapping refused (reported to the exporter as OTLP partial success). */
-  rejectedSpans?: number;
-  errorMessage?: string;
-}
-export type OtlpIngest = (request: OtlpJsonRequest) => OtlpIngestResult | void | Promise<OtlpIngestResult | void>;
 
 export interface CreateServerOptions {
   api: LangfuseApi;

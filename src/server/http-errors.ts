@@ -25,14 +25,6 @@ export function badRequest(message: string, error: unknown = "InvalidRequestErro
   return new HttpError(400, { message, error });
 }
 
-export function notFound(message: string): HttpError {
-  return new HttpError(404, { message, error: "LangfuseNotFoundError" });
-}
-
-export function methodNotAllowed(): HttpError {
-  return new HttpError(405, { message: "Method not allowed", error: "MethodNotAllowedError" });
-}
-
 /** One validation issue in the zod-like shape the real server returns under `error`. */
 export interface RequestIssue {
   code: string;

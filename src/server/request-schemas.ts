@@ -165,12 +165,6 @@ export const createScoreBody: Schema = {
   },
 };
 
-export const ingestionBody: Schema = {
-  type: "object",
-  required: ["batch"],
-  properties: { batch: { type: "array", maxItems: 10_000 } },
-};
-
 export const createMediaBody: Schema = {
   type: "object",
   required: ["field", "contentType", "contentLength", "sha256Hash"],

@@ -1,8 +1,12 @@
 import type { AddressInfo } from "node:net";
+import { DEFAULT_LOCAL_DB_PATH, isSynchronousLevel, normalizeSynchronousLevel, type SynchronousLevel } from "../config/local-db";
 import { LangfuseError } from "../errors";
-import { LocalApi, openLocalStore, type LocalStore } from "../local";
-import { fromOtlpRequest, ingestSpans } from "../local/ingest";
-import { createServer, type OtlpIngestResult } from "./create-server";
+import { LocalApi } from "../local/local-api";
+import { openLocalStore, type LocalStore } from "../local/store";
+import { fromOtlpRequest } from "../local/ingest/from-otlp";
+import { ingestSpans } from "../local/ingest/ingest-spans";
+import { createServer } from "./create-server";
+import type { OtlpIngestResult } from "./otlp-ingest";
 import { HttpError } from "./http-errors";
 import { MEDIA_BYTES_PATH } from "./routes/media-bytes-route";
 import { resolveServerKeys, type ServerKeys } from "./server-keys";
@@ -16,7 +20,7 @@ export interface StartServerOptions {
   /** SQLite file (":memory:" allowed). Default LANGFUSE_LOCAL_DB or .langfuse/langfuse.db. */
   dbPath?: string;
   /** The store's durability level (see openLocalStore). Default LANGFUSE_LOCAL_DB_SYNCHRONOUS or NORMAL. */
-  synchronous?: "NORMAL" | "FULL";
+  synchronous?: SynchronousLevel;
   publicKey?: string;
   secretKey?: string;
   /** Largest API body in bytes (default 4.5 MB) and largest OTLP body (default 32 MB). */
@@ -44,23 +48,24 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_DB_PATH = ".langfuse/langfuse.db";
+/** The server's public name for the store's default path. */
+export { DEFAULT_LOCAL_DB_PATH as DEFAULT_DB_PATH };
 
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.LANGFUSE_LOCAL_DB?.trim();
-  return fromEnv ? fromEnv : DEFAULT_DB_PATH;
+  return fromEnv ? fromEnv : DEFAULT_LOCAL_DB_PATH;
 }
 
 /** The option must be exactly "NORMAL" or "FULL" (as typed); the env var is case-insensitive, as in resolveConfig. */
-function resolveSynchronous(option: unknown, env: NodeJS.ProcessEnv): "NORMAL" | "FULL" {
+function resolveSynchronous(option: unknown, env: NodeJS.ProcessEnv): SynchronousLevel {
   if (option !== undefined) {
-    if (option === "NORMAL" || option === "FULL") return option;
+    if (isSynchronousLevel(option)) return option;
     throw new LangfuseError("CONFIG", `synchronous must be "NORMAL" or "FULL", got ${JSON.stringify(option) ?? String(option)}`);
   }
   const raw = env.LANGFUSE_LOCAL_DB_SYNCHRONOUS;
   if (raw === undefined || raw.trim() === "") return "NORMAL"; // an empty variable is unset, as everywhere
-  const level = raw.trim().toUpperCase();
-  if (level !== "NORMAL" && level !== "FULL") {
+  const level = normalizeSynchronousLevel(raw);
+  if (!isSynchronousLevel(level)) {
     throw new LangfuseError("CONFIG", `LANGFUSE_LOCAL_DB_SYNCHRONOUS must be "NORMAL" or "FULL", got ${JSON.stringify(raw)}`);
   }
   return level;

@@ -7,20 +7,15 @@ import {
   type StartObservationOptions,
 } from "./observations";
 import { logger } from "../logger";
-import { resolveRuntime, type TracingRuntime } from "./runtime";
-import { trace } from "@opentelemetry/api";
-import type { Langfuse } from "../client/langfuse";
+import { createDisabledRuntime, resolveRuntime, type TracingRuntime } from "./runtime";
+import type { ObservationScorer, ScoreOptions, ScoreOutcome } from "./score-port";
 import { errorMessage } from "../errors";
 
 let disabled: TracingRuntime | undefined;
 
-/** A runtime that records nothing, used only if no client can be created (bad env config). */
+/** Used only if no client can be created (bad env config): records nothing. */
 function runtime(): TracingRuntime {
-  const rt = resolveRuntime();
-  if (rt) return rt;
-  const { TracingRuntime: Ctor } = require("./runtime") as typeof import("./runtime");
-  disabled ??= new Ctor(undefined as unknown as Langfuse, false, trace.getTracer("langfuse-sdk"), 1_000_000, false, false);
-  return disabled;
+  return resolveRuntime() ?? (disabled ??= createDisabledRuntime());
 }
 
 /** `getClient().startObservation(options)`. */
@@ -36,14 +31,11 @@ export function startAsCurrentObservation<T extends ObservationType = "span", R 
   return startAsCurrentWith(runtime(), options, fn);
 }
 
-type ScoreOptions = import("../scores").ScoreOptions;
-type ScoreOutcome = import("../scores").ScoreOutcome;
-
-function scoreWithDefaultClient(what: string, call: (client: Langfuse) => ScoreOutcome): ScoreOutcome {
+function scoreWithDefaultClient(what: string, call: (scorer: ObservationScorer) => ScoreOutcome): ScoreOutcome {
   try {
-    const client = resolveRuntime()?.client;
-    if (!client) return { status: "disabled" };
-    return call(client);
+    const scorer = resolveRuntime()?.scorer;
+    if (!scorer) return { status: "disabled" };
+    return call(scorer);
   } catch (err) {
     logger.warnOnce(`${what}-threw`, `${what}: the score could not be queued: ${errorMessage(err)}`);
     return { status: "dropped" };
@@ -56,10 +48,10 @@ function scoreWithDefaultClient(what: string, call: (client: Langfuse) => ScoreO
  * off and no client exists. Never throws.
  */
 export function scoreCurrentSpan(score: ScoreOptions): ScoreOutcome {
-  return scoreWithDefaultClient("scoreCurrentSpan", (client) => client.scoreCurrentSpan(score));
+  return scoreWithDefaultClient("scoreCurrentSpan", (scorer) => scorer.scoreCurrentSpan(score));
 }
 
 /** `getClient().scoreCurrentTrace(score)`: scores the active observation's trace. Never throws. */
 export function scoreCurrentTrace(score: ScoreOptions): ScoreOutcome {
-  return scoreWithDefaultClient("scoreCurrentTrace", (client) => client.scoreCurrentTrace(score));
+  return scoreWithDefaultClient("scoreCurrentTrace", (scorer) => scorer.scoreCurrentTrace(score));
 }

@@ -8,7 +8,6 @@ import {
   type Span,
   type SpanContext,
 } from "@opentelemetry/api";
-import type { Langfuse } from "../client/langfuse";
 import {
   setObservationAttributes,
   setTraceAttributes,
@@ -20,7 +19,9 @@ import {
 import { runInSpan } from "./call-runner";
 import { Attr, OBSERVATION_TYPES, type ObservationType } from "./constants";
 import { logger } from "../logger";
+import type { LangfuseClient } from "./client-handle";
 import type { TracingRuntime } from "./runtime";
+import type { ScoreOptions, ScoreOutcome } from "./score-port";
 
 /** Continue a trace started elsewhere (W3C distributed tracing, or a trace id you chose). */
 export interface TraceContext {
@@ -71,8 +72,8 @@ const HEX16 = /^[0-9a-f]{16}$/;
  */
 export abstract class LangfuseObservationBase<TAttributes extends LangfuseSpanAttributes = LangfuseSpanAttributes> {
   abstract readonly type: ObservationType;
-  /** The client that created this observation. */
-  readonly client: Langfuse;
+  /** The client that created this observation (a `Langfuse`). */
+  readonly client: LangfuseClient;
   readonly otelSpan: Span;
   /** The span id (16 hex chars); the Langfuse observation id. */
   readonly id: string;
@@ -83,7 +84,8 @@ export abstract class LangfuseObservationBase<TAttributes extends LangfuseSpanAt
 
   constructor(runtime: TracingRuntime, otelSpan: Span) {
     this.runtime = runtime;
-    this.client = runtime.client;
+    // Undefined only on the runtime used when no client could be created at all (tracing off).
+    this.client = runtime.client as LangfuseClient;
     this.otelSpan = otelSpan;
     const sc = otelSpan.spanContext();
     this.id = sc.spanId;
@@ -120,9 +122,9 @@ export abstract class LangfuseObservationBase<TAttributes extends LangfuseSpanAt
   }
 
   /** Scores this observation (validated, sampled with the trace, sent on flush). Never throws. */
-  score(score: import("../scores").ScoreOptions): import("../scores").ScoreOutcome {
+  score(score: ScoreOptions): ScoreOutcome {
     try {
-      return this.client.scoreManager.scoreObservation(this, score);
+      return this.runtime.scorer?.scoreObservation(this, score) ?? { status: "disabled" };
     } catch (err) {
       logger.warnOnce("score-failed", `scoring failed: ${String(err)}`);
       return { status: "dropped" };
@@ -130,9 +132,9 @@ export abstract class LangfuseObservationBase<TAttributes extends LangfuseSpanAt
   }
 
   /** Scores this observation's trace. Never throws. */
-  scoreTrace(score: import("../scores").ScoreOptions): import("../scores").ScoreOutcome {
+  scoreTrace(score: ScoreOptions): ScoreOutcome {
     try {
-      return this.client.scoreManager.scoreTrace(this, score);
+      return this.runtime.scorer?.scoreTrace(this, score) ?? { status: "disabled" };
     } catch (err) {
       logger.warnOnce("score-failed", `scoring failed: ${String(err)}`);
       return { status: "dropped" };

@@ -1,28 +1,46 @@
-import { type Span, type Tracer } from "@opentelemetry/api";
-import type { Langfuse } from "../client/langfuse";
-import { logger } from "../logger";
-import { pendingReachChecks, SEEN_BY_LANGFUSE_PROCESSOR } from "./span-processor";
+import { trace, type Span, type Tracer } from "@opentelemetry/api";
 import { errorMessage } from "../errors";
+import { logger } from "../logger";
+import type { LangfuseClient } from "./client-handle";
+import type { ObservationScorer } from "./score-port";
+import { pendingReachChecks, SEEN_BY_LANGFUSE_PROCESSOR } from "./span-processor";
+
+export interface TracingRuntimeOptions {
+  /** The client observations report as `observation.client`; absent only for the no-client runtime. */
+  client?: LangfuseClient;
+  /** Where `observation.score()` goes; absent: scores are `{ status: "disabled" }`. */
+  scorer?: ObservationScorer;
+  enabled: boolean;
+  tracer: Tracer;
+  maxFieldChars: number;
+  ioCaptureEnabled: boolean;
+  /** Check once that this client's spans reach a LangfuseSpanProcessor (providers it does not own). */
+  checkProcessorReach: boolean;
+}
 
 /**
- * What the tracing code needs from one client: its tracer and the limits of its config.
- * Observation objects keep a reference (and through it, `client`) so that scores and other
- * client features can hang off an observation.
+ * What the tracing code needs from one client: its tracer, the limits of its config and the
+ * scorer behind `observation.score()`. Observation objects keep a reference to it.
  */
 export class TracingRuntime {
   /** True until the first recording span was checked (a plain field: read on every traced call). */
   needsReachCheck: boolean;
+  readonly client: LangfuseClient | undefined;
+  readonly scorer: ObservationScorer | undefined;
+  readonly enabled: boolean;
+  readonly tracer: Tracer;
+  readonly maxFieldChars: number;
+  readonly ioCaptureEnabled: boolean;
 
-  constructor(
-    readonly client: Langfuse,
-    readonly enabled: boolean,
-    readonly tracer: Tracer,
-    readonly maxFieldChars: number,
-    readonly ioCaptureEnabled: boolean,
-    checkProcessorReach: boolean,
-  ) {
-    this.needsReachCheck = checkProcessorReach;
-    if (checkProcessorReach) pendingReachChecks.count++;
+  constructor(options: TracingRuntimeOptions) {
+    this.client = options.client;
+    this.scorer = options.scorer;
+    this.enabled = options.enabled;
+    this.tracer = options.tracer;
+    this.maxFieldChars = options.maxFieldChars;
+    this.ioCaptureEnabled = options.ioCaptureEnabled;
+    this.needsReachCheck = options.checkProcessorReach;
+    if (options.checkProcessorReach) pendingReachChecks.count++;
   }
 
   /**
@@ -49,6 +67,22 @@ export class TracingRuntime {
     this.needsReachCheck = false;
     pendingReachChecks.count--;
   }
+}
+
+/**
+ * A runtime that records nothing: tracing switched off, or no client at all (`client` absent,
+ * e.g. the environment's configuration is invalid). Spans come from the global no-op tracer.
+ */
+export function createDisabledRuntime(client?: LangfuseClient, maxFieldChars = 1_000_000, scorer?: ObservationScorer): TracingRuntime {
+  return new TracingRuntime({
+    ...(client ? { client } : {}),
+    ...(scorer ? { scorer } : {}),
+    enabled: false,
+    tracer: trace.getTracer("langfuse-sdk"),
+    maxFieldChars,
+    ioCaptureEnabled: false,
+    checkProcessorReach: false,
+  });
 }
 
 /**

@@ -1,18 +1,34 @@
 import { trace, type Attributes, type AttributeValue, type Context } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { createBackend, type Backend } from "../api/backend";
 import type { FlushReport } from "../flushable";
 import type { LangfuseOptions } from "../config/options";
 import { resolveConfig } from "../config/resolve-config";
 import type { ResolvedConfig } from "../config/types";
 import { Attr, MASK_FAILED, TRACER_NAME } from "./constants";
-import { createOtlpSpanExporter } from "./exporter";
 import { logger } from "../logger";
 import { baggageAttributes, getPropagatedState, propagatedAttributes, type PropagatedState } from "./propagation";
 import { isTraceSampled } from "./sampling";
 import { serializeValue } from "./serialize";
 import { errorMessage } from "../errors";
+
+/** Where a processor built without a client sends its spans, and how it lets go of that. */
+export interface StandaloneExportTarget {
+  exporter: SpanExporter | undefined;
+  describe(): string;
+  shutdown(): Promise<void>;
+}
+
+let standaloneExportTarget: ((config: ResolvedConfig) => StandaloneExportTarget) | undefined;
+
+/**
+ * src/client installs how a standalone processor (`new LangfuseSpanProcessor()` in your own
+ * NodeSDK) opens the destination a client with the same options would use; tracing cannot
+ * import src/client, which is built on it.
+ */
+export function setStandaloneExportTarget(factory: (config: ResolvedConfig) => StandaloneExportTarget): void {
+  standaloneExportTarget = factory;
+}
 
 /**
  * Set on a span a LangfuseSpanProcessor sees at start while some client still has to check
@@ -116,8 +132,8 @@ export class LangfuseSpanProcessor implements SpanProcessor {
    */
   onSpanQueued: ((span: ReadableSpan) => void) | undefined = undefined;
 
-  /** Set when this processor opened the embedded store itself (standalone, no keys); closed on shutdown. */
-  private readonly ownedBackend: Backend | undefined;
+  /** Set when this processor opened its destination itself (standalone use); released on shutdown. */
+  private readonly ownedTarget: StandaloneExportTarget | undefined;
 
   /**
    * Standalone use (your own NodeSDK / provider): options resolve like `new Langfuse()`. With
@@ -135,15 +151,14 @@ export class LangfuseSpanProcessor implements SpanProcessor {
       this.config = config;
       if (exporter) {
         this.exporter = exporter;
-      } else if (config.mode === "http") {
-        this.exporter = createOtlpSpanExporter(config);
       } else {
         try {
-          this.ownedBackend = createBackend(config);
-          this.exporter = this.ownedBackend.createSpanExporter();
-          logger.infoOnce(`backend:${this.ownedBackend.describe()}`, this.ownedBackend.describe());
+          if (!standaloneExportTarget) throw new Error("langfuse-decorators was loaded without its client module");
+          this.ownedTarget = standaloneExportTarget(config);
+          this.exporter = this.ownedTarget.exporter;
+          logger.infoOnce(`backend:${this.ownedTarget.describe()}`, this.ownedTarget.describe());
         } catch (err) {
-          this.reason = `the embedded store could not be opened: ${errorMessage(err)}`;
+          this.reason = `the span destination could not be opened: ${errorMessage(err)}`;
           logger.warnOnce("processor-no-store", `LangfuseSpanProcessor: ${this.reason}; spans are not exported.`);
         }
       }
@@ -380,7 +395,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
     this.isShutdown = true;
     try {
       await this.exporter?.shutdown();
-      await this.ownedBackend?.shutdown();
+      await this.ownedTarget?.shutdown();
     } catch (err) {
       report.errors.push(`exporter shutdown failed: ${errorMessage(err)}`);
     }

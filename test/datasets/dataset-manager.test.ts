@@ -1,8 +1,9 @@
 import { LangfuseApiError } from "../../src/api/errors";
 import type { LangfuseApi } from "../../src/api/langfuse-api";
-import { DatasetManager, type EvalsHost } from "../../src/datasets";
+import { DatasetManager } from "../../src/datasets/dataset-manager";
+import type { EvalsHost } from "../../src/experiments/host";
 import { LangfuseValidationError } from "../../src/errors";
-import { ScoreManager } from "../../src/scores";
+import { ScoreManager } from "../../src/scores/score-manager";
 import { BACKENDS, openApi, type ApiUnderTest } from "../experiments/helpers";
 
 /** Dataset management needs only the API; tracing is never touched by these calls. */

@@ -5,9 +5,9 @@
  */
 import { join } from "node:path";
 import * as ts from "typescript";
-import { getEvaluatorMetadata, isEvaluatorClass } from "../../decorators/evaluator.decorator";
-import { clearRegisteredSuites } from "../../decorators/experiment.decorator";
-import { runSuites } from "../../src/experiments/suite-runner";
+import { getEvaluatorMetadata, isEvaluatorClass } from "../../src/experiments/suites/evaluator-registry";
+import { clearRegisteredSuites } from "../../src/experiments/suites/suite-registry";
+import { runSuites } from "../../src/experiments/suites/suite-runner";
 import { openClient, type ClientUnderTest } from "../experiments/helpers";
 
 const root = join(__dirname, "..", "..");

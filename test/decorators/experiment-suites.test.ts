@@ -1,13 +1,16 @@
 import "reflect-metadata";
 import { container as rootContainer, injectable } from "tsyringe";
-import { Evaluator, RunEvaluator, Task, getEvaluatorMetadata, isEvaluatorClass } from "../../decorators/evaluator.decorator";
-import { ExperimentSuite, clearRegisteredSuites, getRegisteredSuites } from "../../decorators/experiment.decorator";
+import { Evaluator, RunEvaluator, Task } from "../../decorators/evaluator.decorator";
+import { getEvaluatorMetadata, isEvaluatorClass } from "../../src/experiments/suites/evaluator-registry";
+import { ExperimentSuite } from "../../decorators/experiment.decorator";
+import { clearRegisteredSuites, getRegisteredSuites } from "../../src/experiments/suites/suite-registry";
 import { Prompt } from "../../decorators/prompt.decorator";
-import { registerLangfuse } from "../../src/di";
+import { registerLangfuse } from "../../src/di/register-langfuse";
 import { LangfuseValidationError } from "../../src/errors";
-import { Evaluation, type EvaluatorArgs, type ExperimentItemResult } from "../../src/experiments";
-import { decideVerdict } from "../../src/experiments/suite-report";
-import { runSuites, type DiContainer } from "../../src/experiments/suite-runner";
+import { Evaluation } from "../../src/experiments/evaluation";
+import type { EvaluatorArgs, ExperimentItemResult } from "../../src/experiments/types";
+import { decideVerdict } from "../../src/experiments/suites/suite-report";
+import { runSuites, type DiContainer } from "../../src/experiments/suites/suite-runner";
 import type { PromptRef } from "../../src/prompts/prompt-ref";
 import { openClient, type ClientUnderTest } from "../experiments/helpers";
 
@@ -205,11 +208,11 @@ describe("decorator-registered experiment suites", () => {
   });
 
   it("shares suite and evaluator metadata between two loaded copies of the decorators (built CLI + TS sources)", () => {
-    let evaluatorCopy: typeof import("../../decorators/evaluator.decorator") | undefined;
-    let suiteCopy: typeof import("../../decorators/experiment.decorator") | undefined;
+    let evaluatorCopy: typeof import("../../src/experiments/suites/evaluator-registry") | undefined;
+    let suiteCopy: typeof import("../../src/experiments/suites/suite-registry") | undefined;
     jest.isolateModules(() => {
-      evaluatorCopy = require("../../decorators/evaluator.decorator");
-      suiteCopy = require("../../decorators/experiment.decorator");
+      evaluatorCopy = require("../../src/experiments/suites/evaluator-registry");
+      suiteCopy = require("../../src/experiments/suites/suite-registry");
     });
     expect(evaluatorCopy!.getEvaluatorMetadata).not.toBe(getEvaluatorMetadata);
     const { CapitalsSuite } = defineSuites();

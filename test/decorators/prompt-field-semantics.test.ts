@@ -93,7 +93,7 @@ describe("TC39 (standard) decorators", () => {
 
 describe("type-checking the supported forms (real TypeScript program)", () => {
   const decoratorPath = join(__dirname, "../../decorators/prompt.decorator").replace(/\\/g, "/");
-  const promptsPath = join(__dirname, "../../src/prompts").replace(/\\/g, "/");
+  const promptsPath = join(__dirname, "../../src/prompts/prompt-ref").replace(/\\/g, "/");
   const header = `import { Prompt } from "${decoratorPath}";\nimport type { PromptRef, TextPromptClient } from "${promptsPath}";\n`;
 
   function diagnosticsOf(source: string, options: ts.CompilerOptions): string[] {

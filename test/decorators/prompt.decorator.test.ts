@@ -6,9 +6,9 @@
 import "reflect-metadata";
 import { join } from "node:path";
 import { Langfuse, LangfuseValidationError, Observe } from "../../src";
-import { ChatPromptClient, TextPromptClient } from "../../src/prompts";
+import { ChatPromptClient, TextPromptClient } from "../../src/prompts/prompt-clients";
 import { Prompt, getPromptInjections } from "../../decorators/prompt.decorator";
-import { PromptRef } from "../../src/prompts";
+import { PromptRef } from "../../src/prompts/prompt-ref";
 import { tempDir } from "../prompts/helpers";
 
 describe("@Prompt on fields (no container)", () => {

@@ -6,10 +6,11 @@ import "reflect-metadata";
 import { join } from "node:path";
 import { container as globalContainer, injectable } from "tsyringe";
 import { Langfuse, Observe } from "../../src";
-import { LANGFUSE_CLIENT, LANGFUSE_PROMPT_REF_TRANSFORM, registerLangfuse, resolveLangfuse } from "../../src/di";
-import type { ChatPromptClient, TextPromptClient } from "../../src/prompts";
+import { LANGFUSE_CLIENT, LANGFUSE_PROMPT_REF_TRANSFORM } from "../../src/di/tokens";
+import { registerLangfuse, resolveLangfuse } from "../../src/di/register-langfuse";
+import type { ChatPromptClient, TextPromptClient } from "../../src/prompts/prompt-clients";
 import { Prompt, getPromptInjections } from "../../decorators/prompt.decorator";
-import { PromptRef } from "../../src/prompts";
+import { PromptRef } from "../../src/prompts/prompt-ref";
 import { tempDir } from "../prompts/helpers";
 
 @injectable()

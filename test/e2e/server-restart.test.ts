@@ -4,7 +4,7 @@
  * database. User code never sees an exception, and after flush() every span is stored or
  * counted as dropped/failed in the flush result.
  */
-import { Langfuse } from "../../src/client";
+import { Langfuse } from "../../src/client/langfuse";
 import { startServer, type RunningServer } from "../../src/server";
 import { basicAuth, startHarness, TEST_PK, TEST_SK } from "../server/server-harness";
 

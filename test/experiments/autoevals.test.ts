@@ -1,5 +1,5 @@
 import { ExactMatch, LevenshteinScorer, NumericDiff } from "autoevals";
-import { createEvaluatorFromAutoevals } from "../../src/experiments";
+import { createEvaluatorFromAutoevals } from "../../src/experiments/autoevals";
 import { openClient, type ClientUnderTest } from "./helpers";
 
 describe("createEvaluatorFromAutoevals with the real autoevals scorers", () => {

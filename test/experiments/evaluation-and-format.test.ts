@@ -1,5 +1,7 @@
 import { LangfuseValidationError } from "../../src/errors";
-import { Evaluation, ExperimentResult, normalizeEvaluations, type ExperimentItemResult } from "../../src/experiments";
+import { Evaluation, normalizeEvaluations } from "../../src/experiments/evaluation";
+import { ExperimentResult } from "../../src/experiments/experiment-result";
+import type { ExperimentItemResult } from "../../src/experiments/types";
 import { evaluateGate, validateThresholds, type Thresholds } from "../../src/experiments/gate";
 
 function item(index: number, input: unknown, output: unknown, evaluations: Evaluation[], extra: Partial<ExperimentItemResult> = {}): ExperimentItemResult {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { LangfuseValidationError } from "../../src/errors";
-import { Evaluation, type EvaluatorFn, type ExperimentItem, type LocalExperimentItem } from "../../src/experiments";
+import { Evaluation } from "../../src/experiments/evaluation";
+import type { EvaluatorFn, ExperimentItem, LocalExperimentItem } from "../../src/experiments/types";
 import { allPages, BACKENDS, openClient, type ClientUnderTest } from "./helpers";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { LangfuseApi } from "../../src/api/langfuse-api";
 import type * as T from "../../src/api/types";
 import { LocalApi, openLocalStore, type LocalStore } from "../../src/local";
-import type { ScoreLogger } from "../../src/scores";
+import type { ScoreLogger } from "../../src/scores/score-queue";
 
 export interface TempStore {
   dir: string;
@@ -78,7 +78,7 @@ export async function allPages<X>(fetch: (page: number) => Promise<T.Paginated<X
   return out;
 }
 
-import { HttpApi } from "../../src/api/http";
+import { HttpApi } from "../../src/api/http/http-api";
 import { startServer, type RunningServer } from "../../src/server";
 
 /** A LangfuseApi on a fresh store: LocalApi directly, or HttpApi against the local server over 127.0.0.1. */

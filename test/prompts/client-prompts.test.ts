@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { Langfuse, LangfuseValidationError } from "../../src";
-import type { ChatPromptClient, TextPromptClient } from "../../src/prompts";
+import type { ChatPromptClient, TextPromptClient } from "../../src/prompts/prompt-clients";
 import { tempDir } from "./helpers";
 
 describe("Langfuse client prompt methods", () => {

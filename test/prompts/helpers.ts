@@ -125,7 +125,7 @@ export async function localFixture(): Promise<ApiFixture> {
 export async function httpFixture(): Promise<ApiFixture & { url: string; publicKey: string; secretKey: string; dbPath: string }> {
   // Imported lazily so local-only test files do not load fastify.
   const { startServer } = await import("../../src/server");
-  const { HttpApi } = await import("../../src/api/http");
+  const { HttpApi } = await import("../../src/api/http/http-api");
   const tmp = tempDir();
   const dbPath = join(tmp.dir, "server.db");
   const server = await startServer({ host: "127.0.0.1", port: 0, dbPath, publicKey: "pk-lf-test", secretKey: "sk-lf-test" });

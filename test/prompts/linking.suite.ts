@@ -6,9 +6,9 @@
 import "reflect-metadata";
 import { Langfuse, Observe } from "../../src";
 import type { Observation } from "../../src/api/types";
-import type { ChatPromptClient, TextPromptClient } from "../../src/prompts";
+import type { ChatPromptClient, TextPromptClient } from "../../src/prompts/prompt-clients";
 import { Prompt } from "../../decorators/prompt.decorator";
-import type { PromptRef } from "../../src/prompts";
+import type { PromptRef } from "../../src/prompts/prompt-ref";
 
 export interface LinkingFixture {
   langfuse: Langfuse;

@@ -7,7 +7,7 @@
  */
 import { LangfuseClient } from "@langfuse/client";
 import { Langfuse } from "../../src";
-import type { ChatPromptClient, TextPromptClient } from "../../src/prompts";
+import type { ChatPromptClient, TextPromptClient } from "../../src/prompts/prompt-clients";
 import { httpFixture } from "./helpers";
 
 describe("official @langfuse/client compatibility (local server)", () => {

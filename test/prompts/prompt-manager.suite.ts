@@ -4,7 +4,8 @@
  */
 import { LangfuseApiError } from "../../src/api/errors";
 import { LangfuseError, LangfuseValidationError } from "../../src/errors";
-import { ChatPromptClient, PromptManager, TextPromptClient } from "../../src/prompts";
+import { ChatPromptClient, TextPromptClient } from "../../src/prompts/prompt-clients";
+import { PromptManager } from "../../src/prompts/prompt-manager";
 import { type ApiFixture, CountingApi, ManualClock } from "./helpers";
 
 export function promptManagerSuite(mode: string, makeFixture: () => Promise<ApiFixture>): void {

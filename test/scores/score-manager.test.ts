@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { LangfuseApiError } from "../../src/api/errors";
-import { ScoreManager } from "../../src/scores";
+import { ScoreManager } from "../../src/scores/score-manager";
 import type { IngestionEvent } from "../../src/api/types";
-import { DEFAULT_MAX_BATCH_BYTES } from "../../src/scores";
+import { DEFAULT_MAX_BATCH_BYTES } from "../../src/scores/score-queue";
 import { isTraceSampled } from "../../src/tracing/sampling";
 import { allPages, flakyIngestion, openApi, RecordingLogger, tempStore, type ApiUnderTest, type TempStore } from "../experiments/helpers";
 

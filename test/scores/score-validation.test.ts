@@ -1,4 +1,5 @@
-import { validateScore, type CreateScoreInput } from "../../src/scores";
+import { validateScore } from "../../src/scores/score-validation";
+import type { CreateScoreInput } from "../../src/tracing/score-port";
 
 const T = "0123456789abcdef0123456789abcdef";
 

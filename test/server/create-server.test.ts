@@ -1,6 +1,7 @@
 import { LangfuseError } from "../../src/errors";
 import { LocalApi, openLocalStore } from "../../src/local";
-import { fromOtlpRequest, ingestSpans } from "../../src/local/ingest";
+import { fromOtlpRequest } from "../../src/local/ingest/from-otlp";
+import { ingestSpans } from "../../src/local/ingest/ingest-spans";
 import { createServer } from "../../src/server";
 import { basicAuth } from "./server-harness";
 

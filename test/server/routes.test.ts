@@ -1,4 +1,5 @@
-import { HttpApi, LangfuseApiError } from "../../src/api";
+import { HttpApi } from "../../src/api/http/http-api";
+import { LangfuseApiError } from "../../src/api/errors";
 import { LocalApi, openLocalStore } from "../../src/local";
 import { basicAuth, startHarness, TEST_PK, TEST_SK, type Harness } from "./server-harness";
 

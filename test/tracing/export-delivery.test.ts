@@ -8,7 +8,9 @@ import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { BasicTracerProvider, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { Langfuse, observe } from "../../src";
 import { startServer } from "../../src/server";
-import { LangfuseSpanProcessor, OtlpJsonHttpExporter, TRACER_NAME } from "../../src/tracing";
+import { LangfuseSpanProcessor } from "../../src/tracing/span-processor";
+import { OtlpJsonHttpExporter } from "../../src/tracing/otlp-http-exporter";
+import { TRACER_NAME } from "../../src/tracing/constants";
 
 const ROOT = resolve(__dirname, "..", "..");
 

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { serializeValue } from "../../src";
+import { serializeValue } from "../../src/tracing/serialize";
 import { observe } from "../../src";
 import { startHarness } from "./helpers/harness";
 

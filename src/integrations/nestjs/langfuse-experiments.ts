@@ -1,8 +1,8 @@
 import { Inject, Injectable } from "@nestjs/common";
 import { DiscoveryService, ModuleRef } from "@nestjs/core";
-import { getSuiteOptions, type SuiteClass } from "../../../decorators/experiment.decorator";
+import { getSuiteOptions, type SuiteClass } from "../../experiments/suites/suite-registry";
 import { Langfuse } from "../../client/langfuse";
-import { runSuites, type RunSuitesOptions, type SuiteRunReport } from "../../experiments/suite-runner";
+import { runSuites, type RunSuitesOptions, type SuiteRunReport } from "../../experiments/suites/suite-runner";
 
 /** `runSuites` options inside a Nest app: the container and client come from the app. */
 export type NestRunSuitesOptions = Omit<RunSuitesOptions, "container" | "suites" | "langfuse">;

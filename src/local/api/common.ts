@@ -117,11 +117,6 @@ export function normalizeEnvironment(value: unknown): string {
   return env.length > 0 && /^[a-z0-9-_]+$/.test(env) ? env : "default";
 }
 
-export function stringList(value: unknown, field: string): string[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) throw invalidField(field, "Expected an array of strings");
-  return value as string[];
-}
-
 export function inClause(n: number): string {
   return new Array(n).fill("?").join(",");
 }

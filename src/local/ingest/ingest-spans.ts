@@ -10,7 +10,8 @@
 import type Database from "better-sqlite3";
 import type { LocalStore } from "../store";
 import type { TraceRow } from "../api/reads";
-import { mapSpan, type MappedSpan, type TraceUpdate } from "./mapping";
+import { mapSpan } from "./mapping/map-span";
+import type { MappedSpan, TraceUpdate } from "./mapping/records";
 import type { IngestSpan } from "./span";
 
 interface StoredTrace extends TraceRow {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { OtlpIngest } from "../create-server";
+import type { OtlpIngest } from "../otlp-ingest";
 import { HttpError } from "../http-errors";
 import { decodeOtlpTraceProtobuf, encodeOtlpTraceResponse, type OtlpJsonRequest } from "../otlp-protobuf";
 import { definePath } from "../route-definition";

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HttpApi } from "../../../src/api/http";
+import { HttpApi } from "../../../src/api/http/http-api";
 import { fromOtlpRequest, ingestSpans, LocalApi, openLocalStore } from "../../../src/local";
 import type { ContractTarget } from "./api-contract";
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { LangfuseApiError } from "../../../src/api/errors";
-import { HttpApi, type HttpApiOptions } from "../../../src/api/http";
+import { HttpApi, type HttpApiOptions } from "../../../src/api/http/http-api";
 import { parseRetryAfter, retryDelayMs, isRetryableStatus } from "../../../src/api/http/retry-policy";
 
 interface Seen {

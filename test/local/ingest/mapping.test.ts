@@ -1,4 +1,6 @@
-import { mapSpan, resolveObservationType, computeCost } from "../../../src/local/ingest";
+import { mapSpan } from "../../../src/local/ingest/mapping/map-span";
+import { resolveObservationType } from "../../../src/local/ingest/mapping/observation-type";
+import { computeCost } from "../../../src/local/ingest/prices";
 import { RESOURCE, span } from "./span-fixtures";
 
 const typeOf = (attrs: Record<string, string | number | boolean>, over = {}) => resolveObservationType(span(attrs, over));

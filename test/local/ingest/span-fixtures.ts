@@ -1,4 +1,4 @@
-import type { IngestAttributes, IngestSpan } from "../../../src/local/ingest";
+import type { IngestAttributes, IngestSpan } from "../../../src/local/ingest/span";
 
 export const RESOURCE: IngestAttributes = { "service.name": "svc", "telemetry.sdk.language": "nodejs" };
 const SDK_SCOPE = { name: "langfuse-sdk", version: "0.1.0" };

@@ -1,11 +1,11 @@
 import "reflect-metadata";
-import { getEvaluatorMetadata, isEvaluatorClass, type MarkedMethod } from "../../decorators/evaluator.decorator";
-import { getRegisteredSuites, type ExperimentSuiteOptions, type RegisteredSuite, type SuiteClass } from "../../decorators/experiment.decorator";
-import { LANGFUSE_CLIENT } from "../di/tokens";
-import { LangfuseError, errorMessage } from "../errors";
-import type { ExperimentResult } from "./experiment-result";
-import { assertValidThresholds, evaluateGate, type GateResult } from "./gate";
-import type { DatasetExperimentOptions, EvaluatorArgs, EvaluatorFn, ExperimentItem, ExperimentOptions, RunEvaluatorArgs, RunEvaluatorFn, TaskArgs } from "./types";
+import { resolveClient } from "../../di/resolve-client";
+import { LangfuseError, errorMessage } from "../../errors";
+import type { ExperimentResult } from "../experiment-result";
+import { assertValidThresholds, evaluateGate, type GateResult } from "../gate";
+import type { DatasetExperimentOptions, EvaluatorArgs, EvaluatorFn, ExperimentItem, ExperimentOptions, RunEvaluatorArgs, RunEvaluatorFn, TaskArgs } from "../types";
+import { getEvaluatorMetadata, isEvaluatorClass, type MarkedMethod } from "./evaluator-registry";
+import { getRegisteredSuites, type ExperimentSuiteOptions, type RegisteredSuite, type SuiteClass } from "./suite-registry";
 
 /** Any DI container: tsyringe's `container`, a child container, or your own `{ resolve }`. */
 export interface DiContainer {
@@ -61,7 +61,7 @@ export interface SuiteRunReport {
  * not stop the others; it is reported in its outcome.
  */
 export async function runSuites(options: RunSuitesOptions): Promise<SuiteRunReport> {
-  const langfuse = options?.langfuse ?? clientFrom(options?.container);
+  const langfuse: SuiteClient = options?.langfuse ?? resolveClient(options?.container);
   const registered = getRegisteredSuites();
   const candidates: RegisteredSuite[] = options.suites
     ? options.suites.map((target) => {
@@ -81,18 +81,6 @@ function matches(filter: RunSuitesOptions["filter"], name: string): boolean {
   if (typeof filter === "string") return name.includes(filter);
   if (filter instanceof RegExp) return filter.test(name);
   return filter(name);
-}
-
-function clientFrom(container: DiContainer | undefined): SuiteClient {
-  if (container) {
-    try {
-      return container.resolve<SuiteClient>(LANGFUSE_CLIENT);
-    } catch {
-      /* not registered there: fall back to the default client */
-    }
-  }
-  const { getClient } = require("../client/get-client") as typeof import("../client/get-client");
-  return getClient();
 }
 
 async function runOne(suite: RegisteredSuite, options: RunSuitesOptions & { langfuse: SuiteClient }): Promise<SuiteOutcome> {

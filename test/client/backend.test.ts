@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { createBackend } from "../../src/api/backend";
-import { HttpApi } from "../../src/api/http";
+import { createBackend } from "../../src/client/backend/create-backend";
+import { HttpApi } from "../../src/api/http/http-api";
 import type { ResolvedConfig } from "../../src/config/types";
 import { LocalApi } from "../../src/local";
 
@@ -77,12 +77,16 @@ describe("createBackend", () => {
     await backend.shutdown();
   });
 
-  test("http mode: HttpApi against the base URL, no exporter (OTLP is built by tracing), secret not described", async () => {
+  test("http mode: HttpApi against the base URL, an OTLP exporter to it, secret not described", async () => {
     const backend = createBackend(config({ mode: "http", publicKey: "pk-lf-1", secretKey: "sk-lf-secret", baseUrl: "http://127.0.0.1:9" }));
     expect(backend.mode).toBe("http");
     expect(backend.api).toBeInstanceOf(HttpApi);
-    expect(backend.createSpanExporter()).toBeUndefined();
+    const exporter = backend.createSpanExporter();
+    expect(exporter).toBeDefined();
+    await exporter!.shutdown();
     expect(backend.describe()).toBe("Langfuse: sending to http://127.0.0.1:9");
+    expect(backend.traceUrlBase).toBe("http://127.0.0.1:9");
+    expect(backend.writesInProcess).toBe(false);
     await backend.shutdown();
   });
 });

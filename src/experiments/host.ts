@@ -1,7 +1,8 @@
 import type { Span } from "@opentelemetry/api";
 import type { LangfuseApi } from "../api/langfuse-api";
-import type { Langfuse } from "../client/langfuse";
-import type { ScoreManager, ScoreOptions, ScoreOutcome } from "../scores";
+import type { ScoreManager } from "../scores/score-manager";
+import type { LangfuseClient } from "../tracing/client-handle";
+import type { ScoreOptions, ScoreOutcome } from "../tracing/score-port";
 
 /**
  * The observation handed to `item.run` callbacks and used for experiment item traces: the
@@ -16,12 +17,13 @@ export interface RunObservation {
   scoreTrace(score: ScoreOptions): ScoreOutcome | void;
 }
 
-/** The client as tasks and evaluators see it (`args.langfuse`): the full facade. */
-export type EvaluatorClient = Langfuse;
+/** The client as tasks and evaluators see it (`args.langfuse`): the full `Langfuse` facade. */
+export type EvaluatorClient = LangfuseClient;
 
 /**
- * What datasets and experiments need from the client, so they can be built and tested without
- * the facade: the API, the score queue and a way to run code inside a new root span (a new trace).
+ * The port experiments (and datasets, which run experiments) need from the client, so they can
+ * be built and tested without the facade: the API, the score queue and a way to run code inside
+ * a new root span (a new trace). src/client/evals.ts implements it for a `Langfuse` client.
  */
 export interface EvalsHost {
   readonly api: LangfuseApi;
@@ -44,4 +46,9 @@ export interface EvalsHost {
    * so the final flush finds little left.
    */
   sendSoon?(): void;
+  /**
+   * Optional: the address of a dataset run in a Langfuse UI, when the data lives on a server
+   * that has one (the embedded store has none).
+   */
+  datasetRunUrl?(ids: { projectId: string; datasetId: string; runId: string }): string;
 }

@@ -1,2 +1,0 @@
-export { HttpApi, type HttpApiOptions } from "./http-api";
-export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry-policy";

@@ -1,8 +1,0 @@
-/** OTel spans → Langfuse traces and observations (the one mapping, used in-process and by the server). */
-export type { IngestSpan, IngestScope, IngestAttributes, IngestAttributeValue } from "./span";
-export { fromReadableSpan } from "./from-readable-span";
-export { fromOtlpRequest } from "./from-otlp";
-export { ingestSpans, type IngestResult } from "./ingest-spans";
-export { mapSpan, resolveObservationType, type MappedSpan, type ObservationRecord, type TraceUpdate } from "./mapping";
-export { computeCost, findModel } from "./prices";
-export { OtlpValidationError } from "./errors";
