@@ -139,6 +139,18 @@ describe("media in embedded mode", () => {
     expect(api.getMediaBytes(idOf(fileBytes)).bytes.equals(fileBytes)).toBe(true);
     expect(await api.media.get(idOf(img.bytes))).toMatchObject({ contentType: "image/png", contentLength: img.bytes.length });
 
+    // The local server over the same store serves them as Langfuse does: GET media, then its URL.
+    const server = await startServer({ port: 0, dbPath: join(dir, "local.db"), publicKey: PK, secretKey: SK, env: {} });
+    try {
+      const auth = { authorization: "Basic " + Buffer.from(`${PK}:${SK}`).toString("base64") };
+      const meta = (await (await fetch(`${server.url}/api/public/media/${idOf(img.bytes)}`, { headers: auth })).json()) as { url: string; contentType: string };
+      expect(meta.contentType).toBe("image/png");
+      const served = await fetch(meta.url);
+      expect(Buffer.from(await served.arrayBuffer()).equals(img.bytes)).toBe(true);
+    } finally {
+      await server.close();
+    }
+
     // resolveMediaReferences turns them back into data URIs (default client = this one).
     const resolved = await resolveMediaReferences(obs.input, { resolveWith: "base64DataUri" });
     expect(JSON.stringify(resolved)).toContain(img.uri);
