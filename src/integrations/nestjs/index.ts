@@ -9,3 +9,4 @@ export { LangfuseLifecycle } from "./langfuse-lifecycle";
 export { LANGFUSE_MODULE_OPTIONS } from "./tokens";
 export { LANGFUSE_CLIENT, promptRefToken } from "../../di/tokens";
 export type { LangfuseModuleOptions, LangfuseModuleAsyncOptions, LangfuseModuleRegistration, LangfuseInterceptorOptions, RequestTraceAttributes } from "./options";
+export { nestSuiteContainer, type NestSuiteContainer } from "./suite-container";
