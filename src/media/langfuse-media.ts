@@ -54,7 +54,8 @@ export class LangfuseMedia {
     } else if ("contentBytes" in init) {
       if (!(init.contentBytes instanceof Uint8Array)) throw new LangfuseValidationError("LangfuseMedia: contentBytes must be a Uint8Array or Buffer");
       if (typeof init.contentType !== "string" || !init.contentType) throw new LangfuseValidationError("LangfuseMedia: contentType is required with contentBytes");
-      this.bytes = Buffer.from(init.contentBytes.buffer, init.contentBytes.byteOffset, init.contentBytes.byteLength);
+      // A copy: the hash and the upload must see the bytes as they were when given.
+      this.bytes = Buffer.from(init.contentBytes);
       this.contentType = init.contentType.toLowerCase();
       this.source = "bytes";
     } else if ("filePath" in init) {

@@ -1,4 +1,4 @@
-import { Global, Module, type DynamicModule, type Provider } from "@nestjs/common";
+import { Module, type DynamicModule, type Provider } from "@nestjs/common";
 import { APP_INTERCEPTOR, DiscoveryModule } from "@nestjs/core";
 import { Langfuse } from "../../client/langfuse";
 import { LANGFUSE_CLIENT, getPromptRefTokens } from "../../di/tokens";
@@ -70,7 +70,8 @@ function build(optionsProvider: Provider, registration: LangfuseModuleRegistrati
  * `@ExperimentSuite` providers). On application shutdown the client is flushed (and shut
  * down when the module created it).
  */
-@Global()
+// Not @Global(): the class decorator would win over `isGlobal: false`; the dynamic module's
+// `global` flag decides.
 @Module({})
 export class LangfuseModule {
   static forRoot(options: LangfuseModuleOptions = {}, registration: LangfuseModuleRegistration = {}): DynamicModule {

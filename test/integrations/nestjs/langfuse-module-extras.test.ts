@@ -127,9 +127,6 @@ describe("LangfuseModule.forRootAsync, microservices, cron jobs and experiment s
   @Module({ providers: [Feature], exports: [Feature] })
   class FeatureModule {}
 
-  @Module({ providers: [{ provide: AppConfig, useValue: new AppConfig({}) }], exports: [AppConfig] })
-  class ConfigModule {}
-
   let app: INestApplication;
   let rpc: ClientProxy;
 
@@ -137,12 +134,12 @@ describe("LangfuseModule.forRootAsync, microservices, cron jobs and experiment s
     const port = await freePort();
     const config = new AppConfig({ LANGFUSE_LOCAL_DB: db, LANGFUSE_ENV: "nest-test" });
     @Module({ providers: [{ provide: AppConfig, useValue: config }], exports: [AppConfig] })
-    class RealConfigModule {}
+    class ConfigModule {}
 
     @Module({
       imports: [
         LangfuseModule.forRootAsync({
-          imports: [RealConfigModule],
+          imports: [ConfigModule],
           inject: [AppConfig],
           useFactory: (cfg: AppConfig) => ({ localDbPath: cfg.get("LANGFUSE_LOCAL_DB"), environment: cfg.get("LANGFUSE_ENV"), flushInterval: 3600 }),
         }),
@@ -164,7 +161,18 @@ describe("LangfuseModule.forRootAsync, microservices, cron jobs and experiment s
     expect(client.config.localDbPath).toBe(db);
     expect(client.config.environment).toBe("nest-test");
     expect(app.get(Feature).client).toBe(client);
-    expect(ConfigModule).toBeDefined();
+  });
+
+  it("with isGlobal: false, a module that does not import LangfuseModule cannot inject the client", async () => {
+    @Injectable()
+    class Needy {
+      constructor(@Inject(LANGFUSE_CLIENT) readonly client: Langfuse) {}
+    }
+    @Module({ providers: [Needy] })
+    class IsolatedFeature {}
+    @Module({ imports: [LangfuseModule.forRoot({ localDbPath: join(dir, "isolated.db"), flushInterval: 3600 }, { isGlobal: false }), IsolatedFeature] })
+    class IsolatedApp {}
+    await expect(NestFactory.createApplicationContext(IsolatedApp, { logger: false, abortOnError: false })).rejects.toThrow(/can't resolve dependencies of the Needy/i);
   });
 
   it("@MessagePattern handlers stay registered and answer over TCP in both decorator orders", async () => {
