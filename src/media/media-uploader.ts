@@ -206,7 +206,9 @@ export class MediaUploader implements Flushable {
   /** Waits until every queued upload is done; reports what happened since the last report. */
   async flush(): Promise<FlushReport> {
     if (this.active > 0 || this.queue.length > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    const report: FlushReport = { name: this.name, delivered: this.delivered, dropped: this.dropped, failed: this.failed, errors: this.errors };
+    const inline = pendingMedia.takeUnreportedInline();
+    if (inline > 0) this.errors.push(`${inline} media kept inline: the upload queue was full (${mediaSettings.maxPendingBytes} bytes pending)`);
+    const report: FlushReport = { name: this.name, delivered: this.delivered, dropped: this.dropped + inline, failed: this.failed, errors: this.errors };
     this.delivered = 0;
     this.dropped = 0;
     this.failed = 0;

@@ -37,8 +37,9 @@ class PendingMediaRegistry {
   private heldBytes = 0;
   /** Largest `heldBytes` seen (tests and debug logs read it). */
   peakBytes = 0;
-  /** Media kept inline because the registry was full. */
+  /** Media kept inline because the registry was full (total, for tests and debug logs). */
   keptInline = 0;
+  private unreportedInline = 0;
 
   get size(): number {
     return this.byId.size;
@@ -61,6 +62,7 @@ class PendingMediaRegistry {
     if (this.heldBytes + media.bytes.length > mediaSettings.maxPendingBytes) this.evictUnclaimed();
     if (this.heldBytes + media.bytes.length > mediaSettings.maxPendingBytes) {
       this.keptInline++;
+      this.unreportedInline++;
       logger.warnOnce(
         "media-pending-full",
         `media upload queue is full (${mediaSettings.maxPendingBytes} bytes pending); media is kept inline in the traced value until uploads catch up`,
@@ -71,6 +73,13 @@ class PendingMediaRegistry {
     this.heldBytes += media.bytes.length;
     if (this.heldBytes > this.peakBytes) this.peakBytes = this.heldBytes;
     return true;
+  }
+
+  /** Media kept inline since the last call (reported once, by whichever client flushes first). */
+  takeUnreportedInline(): number {
+    const n = this.unreportedInline;
+    this.unreportedInline = 0;
+    return n;
   }
 
   /** Takes a hold on the media for one upload job (undefined when not pending). */

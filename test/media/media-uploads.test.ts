@@ -205,6 +205,9 @@ describe("media in embedded mode", () => {
       const inline = pendingMedia.keptInline - inlineBefore;
       expect(inline).toBeGreaterThan(0);
       expect(media.delivered + inline).toBe(100);
+      // Kept inline is not lost, but it is reported as not uploaded.
+      expect(media.dropped).toBe(inline);
+      expect(media.errors.join("\n")).toMatch(/media kept inline: the upload queue was full/);
       expect(media.failed).toBe(0);
       expect(pendingMedia.pendingBytes).toBe(0);
     } finally {
