@@ -90,7 +90,7 @@ describe("langfuse-decorators experiment (in process)", () => {
   });
 
   it("exit 2 when a threshold is malformed, at declaration or when run; the verdict names the path", async () => {
-    const header = `import { ExperimentSuite, Task, Evaluator, getSuiteOptions } from ${JSON.stringify(join(ROOT, "decorators"))};`;
+    const header = `import { ExperimentSuite, Task, Evaluator, getSuiteOptions } from ${JSON.stringify(join(ROOT, "src"))};`;
     // acc is 0 on every item: a gate that silently passed would be visible as exit 0.
     const body = (thresholds: string) => `
       @ExperimentSuite({ name: "zero-acc", data: [{ input: 1 }], thresholds: ${thresholds} })
@@ -120,7 +120,7 @@ describe("langfuse-decorators experiment (in process)", () => {
   it("finds **/*.eval.ts by default, skipping node_modules", async () => {
     const project = join(dir, "project");
     const suite = (name: string) => `
-      import { ExperimentSuite, Task, Evaluator } from ${JSON.stringify(join(ROOT, "decorators"))};
+      import { ExperimentSuite, Task, Evaluator } from ${JSON.stringify(join(ROOT, "src"))};
       @ExperimentSuite({ name: ${JSON.stringify(name)}, data: [{ input: 1 }], thresholds: { ok: { mean: 1 } } })
       export class S { @Task() run() { return 1; } @Evaluator() ok() { return { name: "ok", value: 1 }; } }
     `;
