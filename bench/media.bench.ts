@@ -1,8 +1,8 @@
 /**
  * Media: what finding media costs on the calling thread, with ratios measured in this run.
  *  1. serializing an ordinary value (no media) with the media hook installed vs without it;
- *  2. a traced call whose input holds a 512 KB image as a data URI vs the same call with a
- *     text input of the same length (what the reference swap, decode and hash add), and the
+ *  2. a traced call whose input holds a 512 KB image as a data URI vs the same call with the
+ *     same text minus the data-URI marker (what the reference swap, decode and hash add), and the
  *     time for flush() to store the images in the embedded store afterwards.
  */
 import { randomBytes } from "node:crypto";
@@ -36,7 +36,8 @@ async function main(): Promise<void> {
   try {
     const N = 40;
     const images = Array.from({ length: N }, () => `data:image/png;base64,${randomBytes(512 * 1024).toString("base64")}`);
-    const texts = images.map((s) => "x".repeat(s.length));
+    // The same characters without the data-URI marker: the same serialization work, no media.
+    const texts = images.map((s) => s.replace(";base64,", ";b64:,,"));
     const f = observe((input: string) => input.length, { name: "bench-media", captureOutput: false });
     for (const round of [0, 1]) {
       let t = process.hrtime.bigint();
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
       const flushMs = Number(process.hrtime.bigint() - t) / 1e6;
       const media = report.reports.find((r) => r.name === "media");
       rows.push(
-        `traced call with a 512 KB image: ${mediaMs.toFixed(2)} ms vs ${textMs.toFixed(2)} ms for text of the same length (ratio ${(mediaMs / textMs).toFixed(2)}); ` +
+        `traced call with a 512 KB image: ${mediaMs.toFixed(2)} ms vs ${textMs.toFixed(2)} ms for the same text without the data-URI marker (ratio ${(mediaMs / textMs).toFixed(2)}); ` +
           `flush of ${N} uploads ${flushMs.toFixed(0)} ms (${media?.delivered ?? 0} delivered, ${media?.failed ?? 0} failed)`,
       );
     }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { LangfuseClient } from "@langfuse/client";
 import { configureMedia, Langfuse, LangfuseMedia, observe, parseMediaReference, resolveMediaReferences, startObservation } from "../../src";
 import type { LocalApi } from "../../src/local";
+import { extractMedia } from "../../src/media/media-extract";
 import { pendingMedia } from "../../src/media/pending-media";
 import { startServer, type RunningServer } from "../../src/server";
 
@@ -183,6 +184,16 @@ describe("media in embedded mode", () => {
     expect((obs.input as { odd: string }).odd).toBe(odd);
     expect((obs.input as { doc: string }).doc).toMatch(/^<LangfuseMedia application\/x-nope 32 bytes, not uploaded: content type application\/x-nope is not on Langfuse's media allow-list>$/);
     expect(warn.mock.calls.flat().join("\n")).toMatch(/media not uploaded, kept inline: content type image\/x-unknown is not on Langfuse's media allow-list/);
+  });
+
+  it("finds the exact end of each data URI: in JSON strings, in raw strings, followed by text, unpadded", () => {
+    const a = Buffer.from("first image bytes");
+    const b = Buffer.from("second");
+    const ref = (bytes: Buffer) => `@@@langfuseMedia:type=image/png|id=${idOf(bytes)}|source=base64_data_uri@@@`;
+    const json = JSON.stringify({ text: `see data:image/png;base64,${a.toString("base64")} and data:image/png;base64,${b.toString("base64").replace(/=+$/, "")}!`, list: [`data:image/png;base64,${a.toString("base64")}`] });
+    expect(JSON.parse(extractMedia(json))).toEqual({ text: `see ${ref(a)} and ${ref(b)}!`, list: [ref(a)] });
+    expect(extractMedia(`data:image/png;base64,${b.toString("base64")}`)).toBe(ref(b));
+    expect(extractMedia("no media here; base64, but no data URI")).toBe("no media here; base64, but no data URI");
   });
 
   it("bad LangfuseMedia input is a typed validation error", () => {
