@@ -60,6 +60,7 @@ export class MediaUploader implements Flushable {
   readonly name = "media";
   private readonly queue: UploadJob[] = [];
   private active = 0;
+  private pumpScheduled = false;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
   private delivered = 0;
@@ -115,7 +116,16 @@ export class MediaUploader implements Flushable {
       return;
     }
     this.queue.push({ ...job, pending, known });
-    this.pump();
+    // Started after the span's end() returns (its first step is an embedded-store write or the
+    // request set-up), but in a microtask rather than a later macrotask: code that awaits
+    // between traced calls then keeps uploads moving, and the pending bytes drain.
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      queueMicrotask(() => {
+        this.pumpScheduled = false;
+        this.pump();
+      });
+    }
   }
 
   private pump(): void {
