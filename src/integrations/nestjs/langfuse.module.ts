@@ -14,7 +14,8 @@ function createClient(options: LangfuseModuleOptions): Langfuse {
   if (options === null || typeof options !== "object") {
     throw new LangfuseValidationError("LangfuseModule: the options (or forRootAsync's useFactory result) must be an object");
   }
-  const { client, interceptor: _interceptor, ...clientOptions } = options;
+  // `interceptor` configures LangfuseInterceptor, not the client.
+  const { client, interceptor: _interceptorOptions, ...clientOptions } = options;
   if (client !== undefined) {
     if (!(client instanceof Langfuse)) throw new LangfuseValidationError("LangfuseModule: `client` must be a Langfuse instance");
     return client;
