@@ -7,6 +7,10 @@
  * Prints spans/s (stored spans, checked by reading the count back) and the peak RSS of both
  * processes. Goal: >= 20,000 spans/s.
  *
+ * Then one big request: a single OTLP/JSON post of about 27.5 MB, while another process takes
+ * and releases the store's write lock in a loop; prints how long that process had to wait at
+ * most (the longest time the server held the lock in one go) and how long the post took.
+ *
  *   npm run bench server-ingest          # 100,000 spans
  *   BENCH_SPANS=20000 npm run bench server-ingest
  */
@@ -85,9 +89,88 @@ async function storedCount(url: string): Promise<number> {
   return body.meta.totalItems;
 }
 
+/** One OTLP/JSON request body of `n` spans with ~1 KB of input each (~1.1 KB per span). */
+function bigOtlpBody(n: number): string {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const spans = [];
+  const filler = "x".repeat(1000);
+  for (let i = 0; i < n; i++) {
+    const t = (now + BigInt(i)).toString();
+    spans.push({
+      traceId: (0xb000000 + Math.floor(i / 10)).toString(16).padStart(32, "0"),
+      spanId: (0xb000000 + i).toString(16).padStart(16, "0"),
+      name: `big-${i}`,
+      kind: 1,
+      startTimeUnixNano: t,
+      endTimeUnixNano: t,
+      attributes: [{ key: "langfuse.observation.input", value: { stringValue: filler } }],
+    });
+  }
+  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: "big" }, spans }] }] });
+}
+
+/**
+ * Another process that takes the write lock (BEGIN IMMEDIATE, waiting as long as needed) and
+ * releases it at once, every 5 ms, until told to stop; it prints the longest wait.
+ */
+function startLockProbe(dbPath: string): { stop: () => Promise<number> } {
+  const child = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const D = require(${JSON.stringify(require.resolve("better-sqlite3"))});
+       const db = new D(${JSON.stringify(dbPath)});
+       db.pragma("busy_timeout = 60000");
+       let max = 0, stop = false;
+       process.stdin.on("data", () => { stop = true; });
+       const tick = () => {
+         if (stop) { process.stdout.write(String(max) + "\\n"); db.close(); process.exit(0); }
+         const t0 = performance.now();
+         db.exec("BEGIN IMMEDIATE");
+         max = Math.max(max, performance.now() - t0);
+         db.exec("COMMIT");
+         setTimeout(tick, 5);
+       };
+       tick();`,
+    ],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  let out = "";
+  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        child.on("exit", () => resolve(Number(out.trim())));
+        child.stdin!.write("stop\n");
+      }),
+  };
+}
+
+async function bigPost(url: string, dbPath: string): Promise<[string, string][]> {
+  const body = bigOtlpBody(Number(process.env.BENCH_BIG_SPANS ?? 24_000));
+  const probe = startLockProbe(dbPath);
+  await new Promise((r) => setTimeout(r, 200));
+  const t0 = performance.now();
+  const res = await fetch(`${url}/api/public/otel/v1/traces`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Basic " + Buffer.from(`${PK}:${SK}`).toString("base64") },
+    body,
+    signal: AbortSignal.timeout(120_000),
+  });
+  await res.arrayBuffer();
+  const postMs = performance.now() - t0;
+  const longestWait = await probe.stop();
+  return [
+    ["big post: body", `${(body.length / 1e6).toFixed(1)} MB, status ${res.status}`],
+    ["big post: answered after", `${(postMs / 1000).toFixed(2)} s`],
+    ["big post: another process's longest wait for the write lock", `${longestWait.toFixed(0)} ms`],
+  ];
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "lfd-bench-server-"));
-  const server = await startServerProcess(join(dir, "langfuse.db"));
+  const dbPath = join(dir, "langfuse.db");
+  const server = await startServerProcess(dbPath);
   let exportFailures = 0;
   let settled = 0;
   try {
@@ -168,6 +251,7 @@ async function main(): Promise<void> {
       ["server RSS idle (ts-node loaded)", `${serverIdleRss.toFixed(0)} MB`],
       ["server peak RSS", `${serverRss.toFixed(0)} MB`],
       ["client peak RSS", `${clientRss.toFixed(0)} MB`],
+      ...(await bigPost(server.url, dbPath)),
     ];
     const w = Math.max(...rows.map((r) => r[0].length));
     console.log("Local server ingestion: OTLP/JSON from @opentelemetry/exporter-trace-otlp-http, BatchSpanProcessor (batch 1000), 10-span traces");

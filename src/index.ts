@@ -67,6 +67,33 @@ export type {
   TraceWithDetails,
   UpsertDatasetItemRequest,
 } from "./api/types";
+export type {
+  AnnotationQueue,
+  AnnotationQueueItem,
+  Comment,
+  CreateAnnotationQueueRequest,
+  CreateCommentRequest,
+  CreateModelRequest,
+  CreateScoreConfigRequest,
+  CursorPage,
+  Experiment,
+  ExperimentItemRecord,
+  LegacyIngestionEvent,
+  ListCommentsQuery,
+  ListExperimentItemsQuery,
+  ListExperimentsQuery,
+  ListObservationsV2Query,
+  ListScoresV3Query,
+  MetricsFilter,
+  MetricsQuery,
+  MetricsResponse,
+  Model,
+  ObservationV2,
+  PricingTier,
+  ScoreConfig,
+  ScoreV3,
+  UpdateScoreConfigRequest,
+} from "./api/types-v4";
 export type { LangfuseApi } from "./api/langfuse-api";
 export { HttpApi, type HttpApiOptions } from "./api/http/http-api";
 

@@ -1,4 +1,5 @@
 import type * as T from "./types";
+import type * as V4 from "./types-v4";
 
 /**
  * Everything the SDK (and its users, as `langfuse.api`) needs from the Langfuse public API.
@@ -29,6 +30,8 @@ export interface LangfuseApi {
     list(query?: T.PageQuery): Promise<T.Paginated<T.Dataset>>;
     listRuns(datasetName: string, query?: T.PageQuery): Promise<T.Paginated<T.DatasetRun>>;
     getRun(datasetName: string, runName: string): Promise<T.DatasetRunWithItems>;
+    /** Deletes the run and its run items (not their traces). */
+    deleteRun(datasetName: string, runName: string): Promise<{ message: string }>;
   };
 
   readonly datasetItems: {
@@ -54,8 +57,11 @@ export interface LangfuseApi {
   };
 
   readonly ingestion: {
-    /** POST /api/public/ingestion; the SDK sends `score-create` events only. Answers 207-style results. */
-    batch(events: T.IngestionEvent[]): Promise<T.IngestionResult>;
+    /**
+     * POST /api/public/ingestion: every legacy event type (traces, observations, scores,
+     * sdk-log), stored in the same tables as OTLP. Answers 207-style per-event results.
+     */
+    batch(events: (T.IngestionEvent | V4.LegacyIngestionEvent)[]): Promise<T.IngestionResult>;
   };
 
   readonly media: {
@@ -67,11 +73,69 @@ export interface LangfuseApi {
   readonly traces: {
     get(traceId: string): Promise<T.TraceWithDetails>;
     list(query?: T.ListTracesQuery): Promise<T.Paginated<T.TraceListItem>>;
+    /** Deletes the trace with its observations and scores. */
+    delete(traceId: string): Promise<{ message: string }>;
+    deleteMany(traceIds: string[]): Promise<{ message: string }>;
   };
 
   readonly observations: {
     get(id: string): Promise<T.Observation>;
     list(query?: T.ListObservationsQuery): Promise<T.Paginated<T.Observation>>;
+    /** GET /api/public/v2/observations: cursor pagination, field groups, I/O as raw strings by default. */
+    listV2(query?: V4.ListObservationsV2Query): Promise<V4.CursorPage<V4.ObservationV2>>;
+  };
+
+  /** GET /api/public/v3/scores (cursor pagination, field groups, polymorphic `value`). */
+  readonly scoresV3: {
+    list(query?: V4.ListScoresV3Query): Promise<V4.CursorPage<V4.ScoreV3>>;
+  };
+
+  /** GET /api/public/v2/metrics (and the deprecated v1 `/metrics`, which also has the `traces` view). */
+  readonly metrics: {
+    query(query: V4.MetricsQuery): Promise<V4.MetricsResponse>;
+    queryV1(query: V4.MetricsQuery): Promise<V4.MetricsResponse>;
+  };
+
+  /** Custom model prices; `list`/`get` include the built-in (Langfuse-managed) models. */
+  readonly models: {
+    create(body: V4.CreateModelRequest): Promise<V4.Model>;
+    /** PUT: creates or replaces the custom model with this id. */
+    upsert(id: string, body: V4.CreateModelRequest): Promise<V4.Model>;
+    list(query?: T.PageQuery): Promise<T.Paginated<V4.Model>>;
+    get(id: string): Promise<V4.Model>;
+    delete(id: string): Promise<{ message: string }>;
+  };
+
+  readonly scoreConfigs: {
+    create(body: V4.CreateScoreConfigRequest): Promise<V4.ScoreConfig>;
+    list(query?: T.PageQuery): Promise<T.Paginated<V4.ScoreConfig>>;
+    get(id: string): Promise<V4.ScoreConfig>;
+    update(id: string, body: V4.UpdateScoreConfigRequest): Promise<V4.ScoreConfig>;
+  };
+
+  readonly comments: {
+    create(body: V4.CreateCommentRequest): Promise<{ id: string }>;
+    list(query?: V4.ListCommentsQuery): Promise<T.Paginated<V4.Comment>>;
+    get(id: string): Promise<V4.Comment>;
+  };
+
+  readonly annotationQueues: {
+    list(query?: T.PageQuery): Promise<T.Paginated<V4.AnnotationQueue>>;
+    create(body: V4.CreateAnnotationQueueRequest): Promise<V4.AnnotationQueue>;
+    get(queueId: string): Promise<V4.AnnotationQueue>;
+    listItems(queueId: string, query?: T.PageQuery & { status?: V4.AnnotationQueueStatus }): Promise<T.Paginated<V4.AnnotationQueueItem>>;
+    createItem(queueId: string, body: V4.CreateAnnotationQueueItemRequest): Promise<V4.AnnotationQueueItem>;
+    getItem(queueId: string, itemId: string): Promise<V4.AnnotationQueueItem>;
+    updateItem(queueId: string, itemId: string, body: { status?: V4.AnnotationQueueStatus }): Promise<V4.AnnotationQueueItem>;
+    deleteItem(queueId: string, itemId: string): Promise<{ success: boolean; message: string }>;
+    createAssignment(queueId: string, body: { userId: string }): Promise<V4.AnnotationQueueAssignment>;
+    deleteAssignment(queueId: string, body: { userId: string }): Promise<{ success: boolean }>;
+  };
+
+  /** Experiments recorded by `runExperiment` (observations carrying experiment attributes). */
+  readonly experiments: {
+    list(query: V4.ListExperimentsQuery): Promise<V4.CursorPage<V4.Experiment>>;
+    listItems(query: V4.ListExperimentItemsQuery): Promise<V4.CursorPage<V4.ExperimentItemRecord>>;
   };
 
   readonly sessions: {

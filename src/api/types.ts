@@ -470,3 +470,20 @@ export interface TraceWithDetails {
   /** Path of the trace in the Langfuse UI: `/project/<projectId>/traces/<traceId>`. */
   htmlPath: string;
 }
+// Query parameters of the 4.x contract on the v1 lists.
+export interface ListObservationsQuery {
+  /** The user of the observation's trace. */
+  userId?: string;
+  version?: string;
+}
+export interface ListScoresQuery {
+  configId?: string;
+  queueId?: string;
+  /** The user of the score's trace. */
+  userId?: string;
+  /** Comma-separated score ids. */
+  scoreIds?: string;
+  /** With `operator` (default `=`): compares the numeric value. */
+  value?: number;
+  operator?: "<" | ">" | "<=" | ">=" | "!=" | "=";
+}

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { LangfuseError } from "../errors";
 import { defaultDbPath, startServer, type RunningServer } from "../server/start-server";
+import { formatMode } from "../server/server-keys";
 import type { CliCommand } from "./command";
 
 const HELP = `Usage: langfuse-decorators serve [--port 3000] [--host 127.0.0.1] [--db path] [--show-keys]
@@ -31,12 +32,18 @@ export function maskSecret(secret: string): string {
 }
 
 /** Lines telling the user how to configure a client, without the full secret unless asked. */
-export function keyLines(server: Pick<RunningServer, "url" | "publicKey" | "secretKey" | "keySource" | "keysFile">, showKeys: boolean): string[] {
+export function keyLines(
+  server: Pick<RunningServer, "url" | "publicKey" | "secretKey" | "keySource" | "keysFile" | "keysFileMode" | "keysWarning">,
+  showKeys: boolean,
+): string[] {
   const lines: string[] = [];
-  if (server.keySource === "generated") lines.push(server.keysFile ? `Generated API keys, saved to ${server.keysFile} (mode 0600)` : `Generated API keys (in-memory store: not saved, new keys at every start)`);
-  else if (server.keySource === "file") lines.push(`API keys from ${server.keysFile} (mode 0600)`);
+  // The mode as found on disk, never assumed.
+  const mode = server.keysFileMode !== undefined ? ` (mode ${formatMode(server.keysFileMode)})` : "";
+  if (server.keySource === "generated") lines.push(server.keysFile ? `Generated API keys, saved to ${server.keysFile}${mode}` : `Generated API keys (in-memory store: not saved, new keys at every start)`);
+  else if (server.keySource === "file") lines.push(`API keys from ${server.keysFile}${mode}`);
   else if (server.keySource === "env") lines.push(`API keys from LANGFUSE_PUBLIC_KEY / LANGFUSE_SECRET_KEY`);
   else lines.push(`API keys from the server options`);
+  if (server.keysWarning) lines.push(`Warning: ${server.keysWarning}`);
   lines.push("", "Point any Langfuse SDK at it:", `  export LANGFUSE_BASE_URL=${server.url}`, `  export LANGFUSE_PUBLIC_KEY=${server.publicKey}`);
   if (showKeys) {
     lines.push(`  export LANGFUSE_SECRET_KEY=${server.secretKey}`);

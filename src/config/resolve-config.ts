@@ -19,6 +19,7 @@ import type { LangfuseOptions } from "./options";
 import type { ResolvedConfig } from "./types";
 import { DEFAULT_LOCAL_DB_PATH, normalizeSynchronousLevel, SYNCHRONOUS_LEVELS } from "./local-db";
 import { SDK_NAME, SDK_VERSION } from "./sdk-info";
+import { hideSecrets } from "./hide-secrets";
 
 export const DEFAULT_BASE_URL = "https://cloud.langfuse.com";
 
@@ -212,7 +213,7 @@ export function resolveConfig(options: LangfuseOptions = {}, env: Env = process.
   }
   if (issues.length) throw new LangfuseValidationError("Invalid Langfuse configuration", issues);
 
-  return {
+  return hideSecrets({
     mode: publicKey && secretKey ? "http" : "local",
     publicKey,
     secretKey,
@@ -237,5 +238,5 @@ export function resolveConfig(options: LangfuseOptions = {}, env: Env = process.
     mask: options.mask,
     tracerProvider: options.tracerProvider,
     shouldExportSpan: options.shouldExportSpan,
-  };
+  });
 }

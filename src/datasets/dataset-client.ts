@@ -88,6 +88,29 @@ export class DatasetItemClient implements T.DatasetItem {
     );
   }
 
+  /**
+   * Links an observation (or a whole trace: `{ traceId }`) recorded elsewhere to this item as a
+   * run item of `runName`, as the v3 SDK's `item.link(observation, runName)` does. Resolves to
+   * the created run item; rejects with the API error (a typed validation error for bad input).
+   */
+  async link(
+    observation: { traceId: string; id?: string },
+    runName: string,
+    options: { description?: string; metadata?: T.Json } = {},
+  ): Promise<T.DatasetRunItem> {
+    const issues = [];
+    if (!observation || typeof observation.traceId !== "string" || observation.traceId === "") issues.push({ path: "observation.traceId", message: "must be a non-empty string" });
+    if (observation?.id !== undefined && (typeof observation.id !== "string" || observation.id === "")) issues.push({ path: "observation.id", message: "must be a non-empty string" });
+    if (typeof runName !== "string" || runName.trim() === "") issues.push({ path: "runName", message: "must be a non-empty string" });
+    if (issues.length) throw new LangfuseValidationError("Invalid dataset item link", issues);
+    const body: T.CreateDatasetRunItemRequest = { runName, datasetItemId: this.id, traceId: observation.traceId };
+    if (observation.id) body.observationId = observation.id;
+    if (options.description !== undefined) body.runDescription = options.description;
+    if (options.metadata !== undefined) body.metadata = options.metadata;
+    if (this.datasetVersion) body.datasetVersion = this.datasetVersion;
+    return this.host.api.datasetRunItems.create(body);
+  }
+
   toJSON(): T.DatasetItem {
     return {
       id: this.id,

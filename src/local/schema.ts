@@ -185,4 +185,73 @@ export const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   );
   `,
+  // 2: Langfuse API 4.x objects: custom model prices, score configs, comments, annotation queues
+  `
+  CREATE TABLE models (
+    id TEXT PRIMARY KEY,
+    model_name TEXT NOT NULL,
+    match_pattern TEXT NOT NULL,
+    start_date TEXT,
+    unit TEXT,
+    tokenizer_id TEXT,
+    tokenizer_config TEXT,
+    -- JSON array of pricing tiers: [{id, name, isDefault, priority, conditions, prices}]
+    pricing_tiers TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+
+  CREATE TABLE score_configs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    data_type TEXT NOT NULL,
+    is_archived INTEGER NOT NULL DEFAULT 0,
+    min_value REAL,
+    max_value REAL,
+    -- JSON array of {label, value} (CATEGORICAL and BOOLEAN)
+    categories TEXT,
+    description TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+
+  CREATE TABLE comments (
+    id TEXT PRIMARY KEY,
+    object_type TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    content TEXT NOT NULL,
+    author_user_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX comments_object ON comments(object_type, object_id);
+
+  CREATE TABLE annotation_queues (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT,
+    score_config_ids TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+
+  CREATE TABLE annotation_queue_items (
+    id TEXT PRIMARY KEY,
+    queue_id TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'PENDING',
+    completed_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX annotation_queue_items_queue ON annotation_queue_items(queue_id, created_at);
+
+  CREATE TABLE annotation_queue_assignments (
+    queue_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (queue_id, user_id)
+  );
+  `,
 ];

@@ -1,11 +1,12 @@
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { SynchronousLevel } from "../config/local-db";
 import { LangfuseError } from "../errors";
 import { logger } from "../logger";
 import { MIGRATIONS } from "./schema";
+import { StoreWriter, type WriterThreadSettings } from "./store-writer";
 
 export interface LocalStoreOptions {
   /**
@@ -27,13 +28,23 @@ export interface LocalStoreOptions {
   synchronous?: SynchronousLevel;
   /** Open read-only (no migrations run). */
   readonly?: boolean;
+  /**
+   * How long a span or score write keeps retrying while another connection (another process,
+   * or this one's main connection) holds the store's write lock, in ms. Default 30,000. The
+   * waiting happens on the writer thread: the application's event loop keeps running, and the
+   * write lands once the lock is free; only after this long does it fail (and is counted).
+   */
+  lockWaitMs?: number;
 }
 
 /**
  * The embedded store: one SQLite database (WAL journal) holding traces, observations, scores,
  * prompts, datasets and media. `LocalApi` and the ingestion mapping work on it; several of
- * them may share one store. Synchronous by design: better-sqlite3 is, and a commit returning
- * means the data is readable at once, and durable as the `synchronous` option says.
+ * them may share one store. The main connection (`db`) is synchronous, as better-sqlite3 is:
+ * reads, and the management writes (prompts, datasets, media). Span and score writes go
+ * through `writer`, which runs them on a worker thread with its own connection for file stores
+ * (see store-writer.ts); a write's promise resolving means the data is readable through `db`
+ * at once, and durable as the `synchronous` option says.
  */
 export interface LocalStore {
   /** The resolved file path, or ":memory:". */
@@ -42,11 +53,29 @@ export interface LocalStore {
   readonly closed: boolean;
   /** Runs `fn` in one IMMEDIATE transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T;
+  /** Span and score writes, off the event loop for file stores. */
+  readonly writer: StoreWriter;
+  /** Finishes the writer's queue (bounded wait), then closes every connection. */
   close(): void;
 }
 
+/** Default of LocalStoreOptions.lockWaitMs. */
+const DEFAULT_LOCK_WAIT_MS = 30_000;
+
 /** Size of the WAL at which a commit checkpoints it (see openLocalStore). */
 const WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024;
+
+/**
+ * Creates `path` empty with mode 0600 unless it exists (SQLite takes an empty file as a new
+ * database). Best effort: when it cannot be created, opening it fails next with SQLite's message.
+ */
+function createPrivateFile(path: string): void {
+  try {
+    closeSync(openSync(path, "wx", 0o600));
+  } catch {
+    // EEXIST (the usual case) or a path SQLite will refuse with a clearer error.
+  }
+}
 
 /** Opens (creating if needed, parent folders included) the store at `path` and migrates it. */
 export function openLocalStore(path: string, options: LocalStoreOptions = {}): LocalStore {
@@ -55,7 +84,12 @@ export function openLocalStore(path: string, options: LocalStoreOptions = {}): L
   }
   const memory = path === ":memory:";
   const resolved = memory ? path : resolve(path);
-  if (!memory && !options.readonly) mkdirSync(dirname(resolved), { recursive: true });
+  if (!memory && !options.readonly) {
+    // Traces are private data: folders we create are 0700 and a new store file 0600 (SQLite
+    // gives its -wal and -shm files the database file's mode). Existing files keep their mode.
+    mkdirSync(dirname(resolved), { recursive: true, mode: 0o700 });
+    createPrivateFile(resolved);
+  }
   let db: Database.Database;
   try {
     db = new Database(resolved, { readonly: options.readonly ?? false });
@@ -96,7 +130,21 @@ export function openLocalStore(path: string, options: LocalStoreOptions = {}): L
     db.close();
     throw new LangfuseError("CONFIG", `Cannot prepare the local store at ${resolved}: ${(err as Error).message}`, { cause: err });
   }
-  return new SqliteLocalStore(resolved, db, !memory && !options.readonly ? synchronous : undefined);
+  const fileWriter = !memory && !options.readonly;
+  const pageSize = Number(db.pragma("page_size", { simple: true })) || 4096;
+  return new SqliteLocalStore(
+    resolved,
+    db,
+    fileWriter ? synchronous : undefined,
+    fileWriter
+      ? {
+          synchronous,
+          walAutocheckpointPages: Math.max(1000, Math.round(WAL_CHECKPOINT_BYTES / pageSize)),
+          journalSizeLimit: WAL_CHECKPOINT_BYTES,
+          lockWaitMs: Math.max(0, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS),
+        }
+      : undefined,
+  );
 }
 
 /**
@@ -154,6 +202,7 @@ class SqliteLocalStore implements LocalStore {
   private checkpointer: Worker | undefined;
   /** [0]: 0 while the checkpointer may use its connection, 1 once it closed it (or died). */
   private readonly checkpointerState = new Int32Array(new SharedArrayBuffer(4));
+  readonly writer: StoreWriter;
   constructor(
     readonly path: string,
     readonly db: Database.Database,
@@ -162,7 +211,15 @@ class SqliteLocalStore implements LocalStore {
      * the level the checkpointer's connection must use too.
      */
     private checkpointerPending: SynchronousLevel | undefined,
-  ) {}
+    thread: WriterThreadSettings | undefined,
+  ) {
+    this.writer = new StoreWriter(this, thread);
+  }
+
+  /** Starts the checkpointer once something writes (the writer thread calls this too). */
+  noteWrite(): void {
+    if (this.checkpointerPending) this.startCheckpointer(this.checkpointerPending);
+  }
 
   get closed(): boolean {
     return this.isClosed;
@@ -217,6 +274,8 @@ class SqliteLocalStore implements LocalStore {
    */
   close(): void {
     if (this.isClosed) return;
+    // The writer first: it commits what it holds on its own connection, before this one closes.
+    this.writer.close();
     this.isClosed = true;
     if (this.checkpointer) {
       this.checkpointer.postMessage("close");

@@ -1,10 +1,11 @@
-export { createServer, DEFAULT_BODY_LIMIT, DEFAULT_OTLP_BODY_LIMIT, DEFAULT_MEDIA_BODY_LIMIT } from "./create-server";
+export { createServer, DEFAULT_BODY_LIMIT, DEFAULT_OTLP_BODY_LIMIT, DEFAULT_MEDIA_BODY_LIMIT, SERVER_TIMEOUTS } from "./create-server";
 export type { MediaBytesStore } from "./routes/media-bytes-route";
-export type { CreateServerOptions } from "./create-server";
+export type { CreateServerOptions, ServerTimeouts } from "./create-server";
 export type { OtlpIngest, OtlpIngestResult } from "./otlp-ingest";
 export { startServer, defaultDbPath, DEFAULT_DB_PATH } from "./start-server";
 export type { StartServerOptions, RunningServer } from "./start-server";
 export { resolveServerKeys, keysFileFor, KEYS_FILE_NAME } from "./server-keys";
 export type { ServerKeys } from "./server-keys";
 export type { ServerAuth } from "./auth";
+export { MediaUrlSigner, MEDIA_URL_TTL_MS } from "./media-url-signer";
 export type { OtlpJsonRequest } from "./otlp-protobuf";

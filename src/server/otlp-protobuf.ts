@@ -1,4 +1,5 @@
 import * as protobuf from "protobufjs";
+import { wellFormed } from "../bounded-json";
 
 /**
  * The subset of the OTLP protos (opentelemetry-proto, Apache-2.0, v1.x) needed to decode
@@ -102,9 +103,12 @@ const ID_FIELDS = new Set(["traceId", "spanId", "parentSpanId"]);
 /**
  * Rewrites a protobufjs plain object into the OTLP/JSON encoding: trace/span ids become
  * lowercase hex (an empty parent id is dropped), 64-bit integers are already decimal strings,
- * `bytesValue` becomes base64. The ingestion mapping then sees one shape for both encodings.
+ * `bytesValue` becomes base64, strings are made well-formed. The ingestion mapping then sees one
+ * shape for both encodings.
  */
 function toJsonShape(value: unknown, key?: string): unknown {
+  // protobufjs decodes malformed UTF-8 into lone surrogates; the store needs well-formed text.
+  if (typeof value === "string") return wellFormed(value);
   if (value instanceof Uint8Array) {
     if (key && ID_FIELDS.has(key)) return Buffer.from(value).toString("hex");
     return Buffer.from(value).toString("base64");

@@ -45,6 +45,12 @@ export const scoreListQuery = query({
   datasetRunId: str,
   dataType: { type: "string", enum: SCORE_DATA_TYPES },
   source: { type: "string", enum: ["API", "ANNOTATION", "EVAL"] },
+  configId: str,
+  queueId: str,
+  userId: str,
+  scoreIds: str,
+  value: { type: "number" },
+  operator: { type: "string", enum: ["<", ">", "<=", ">=", "!=", "="] },
   environment: stringArray,
   fromTimestamp: timestamp,
   toTimestamp: timestamp,
@@ -58,7 +64,7 @@ export const traceListQuery = query({
   sessionId: str,
   version: str,
   release: str,
-  tags: stringArray,
+  tags: { ...stringArray, maxItems: 100 },
   environment: stringArray,
   fromTimestamp: timestamp,
   toTimestamp: timestamp,
@@ -76,6 +82,8 @@ export const observationListQuery = query({
   environment: stringArray,
   fromStartTime: timestamp,
   toStartTime: timestamp,
+  userId: str,
+  version: str,
 });
 
 export const sessionListQuery = query({ page, limit, environment: stringArray, fromTimestamp: timestamp, toTimestamp: timestamp });

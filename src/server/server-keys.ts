@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { LangfuseError } from "../errors";
 
@@ -10,6 +10,22 @@ export interface ServerKeys {
   source: "options" | "env" | "file" | "generated";
   /** The keys file, when keys are persisted next to the database. */
   file: string | undefined;
+  /** Permission bits of the keys file as found (0o600 for one we wrote). */
+  fileMode?: number;
+  /** Set when the keys file can be read by other users of this machine. */
+  warning?: string;
+}
+
+/** `0644` style, as `ls -l` users know it. */
+export const formatMode = (mode: number): string => `0${(mode & 0o777).toString(8)}`;
+
+/**
+ * A warning when group or others may read the keys file (POSIX only: Windows has no such
+ * bits). The file is left as it is: its owner may have shared it on purpose.
+ */
+function exposureWarning(file: string, mode: number): string | undefined {
+  if (process.platform === "win32" || (mode & 0o077) === 0) return undefined;
+  return `The server keys file ${file} is readable by other users (mode ${formatMode(mode)}); restrict it with: chmod 600 ${JSON.stringify(file)}`;
 }
 
 export const KEYS_FILE_NAME = "server-keys.json";
@@ -56,12 +72,15 @@ export function resolveServerKeys(opts: {
     if (typeof rec.publicKey !== "string" || typeof rec.secretKey !== "string" || !rec.publicKey || !rec.secretKey) {
       throw new LangfuseError("CONFIG", `The server keys file ${file} must hold string publicKey and secretKey; fix or delete it`);
     }
-    return { publicKey: rec.publicKey, secretKey: rec.secretKey, source: "file", file };
+    const fileMode = statSync(file).mode & 0o777;
+    const warning = exposureWarning(file, fileMode);
+    return { publicKey: rec.publicKey, secretKey: rec.secretKey, source: "file", file, fileMode, ...(warning ? { warning } : {}) };
   }
 
   const keys = generateKeys();
   if (file) {
-    mkdirSync(dirname(file), { recursive: true });
+    // Folders created for the store and its keys are the user's alone (0700).
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     // "wx": never overwrite keys another process wrote between our check and now.
     try {
       writeFileSync(file, JSON.stringify(keys, null, 2) + "\n", { mode: 0o600, flag: "wx" });
@@ -71,5 +90,5 @@ export function resolveServerKeys(opts: {
       throw err;
     }
   }
-  return { ...keys, source: "generated", file };
+  return { ...keys, source: "generated", file, ...(file ? { fileMode: 0o600 } : {}) };
 }

@@ -4,10 +4,12 @@ import { LangfuseError } from "../errors";
 import { LocalApi } from "../local/local-api";
 import { openLocalStore, type LocalStore } from "../local/store";
 import { fromOtlpRequest } from "../local/ingest/from-otlp";
-import { ingestSpans } from "../local/ingest/ingest-spans";
-import { createServer } from "./create-server";
+import { writeSpans } from "../local/ingest/ingest-spans";
+import { createServer, type ServerTimeouts } from "./create-server";
 import type { OtlpIngestResult } from "./otlp-ingest";
 import { HttpError } from "./http-errors";
+import { idleMemoryRelease } from "./idle-memory";
+import { MediaUrlSigner } from "./media-url-signer";
 import { MEDIA_BYTES_PATH } from "./routes/media-bytes-route";
 import { resolveServerKeys, type ServerKeys } from "./server-keys";
 import { SERVER_VERSION } from "./version";
@@ -26,6 +28,8 @@ export interface StartServerOptions {
   /** Largest API body in bytes (default 4.5 MB) and largest OTLP body (default 32 MB). */
   bodyLimit?: number;
   otlpBodyLimit?: number;
+  /** Header, request, idle and keep-alive timeouts (default SERVER_TIMEOUTS). */
+  timeouts?: Partial<ServerTimeouts>;
   /** Environment to read keys and defaults from (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
@@ -40,6 +44,10 @@ export interface RunningServer {
   /** Where the keys came from; "generated" on the first start of a new database directory. */
   keySource: ServerKeys["source"];
   keysFile: string | undefined;
+  /** Permission bits of the keys file (e.g. 0o600), when there is one. */
+  keysFileMode?: number;
+  /** Set when the keys file is readable by other users (it is left as is). */
+  keysWarning?: string;
   dbPath: string;
   /**
    * Stops accepting connections, lets in-flight requests finish (each commits before it is
@@ -50,6 +58,9 @@ export interface RunningServer {
 
 /** The server's public name for the store's default path. */
 export { DEFAULT_LOCAL_DB_PATH as DEFAULT_DB_PATH };
+
+/** Quiet time after an OTLP request before its memory and the store's page cache are released. */
+const MEMORY_RELEASE_IDLE_MS = 2000;
 
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.LANGFUSE_LOCAL_DB?.trim();
@@ -88,13 +99,21 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const store: LocalStore = openLocalStore(dbPath, { synchronous });
   // Media URLs point back at this server; the address is known only after listen().
   let baseUrl = "";
+  // Like presigned bucket URLs: each works for one method on one id, for a limited time.
+  const mediaUrlSigner = new MediaUrlSigner();
+  const mediaPath = (id: string) => `${baseUrl}${MEDIA_BYTES_PATH}/${encodeURIComponent(id)}`;
   const api = new LocalApi(store, {
     mediaUrls: {
-      upload: (id) => `${baseUrl}${MEDIA_BYTES_PATH}/${encodeURIComponent(id)}`,
-      download: (id) => `${baseUrl}${MEDIA_BYTES_PATH}/${encodeURIComponent(id)}`,
+      upload: (id) => mediaUrlSigner.sign(mediaPath(id), "PUT", id),
+      download: (id) => mediaUrlSigner.sign(mediaPath(id), "GET", id),
     },
   });
-  const ingest = (request: unknown): OtlpIngestResult | void => {
+  // Bulk ingestion fills SQLite's page cache (up to 64 MB, see openLocalStore) and leaves the
+  // garbage of large requests; once traffic stops for a moment, hand that memory back.
+  const idleMemory = idleMemoryRelease(() => {
+    if (!store.closed) store.db.pragma("shrink_memory");
+  }, MEMORY_RELEASE_IDLE_MS);
+  const ingest = async (request: unknown): Promise<OtlpIngestResult | void> => {
     let spans: ReturnType<typeof fromOtlpRequest>;
     try {
       spans = fromOtlpRequest(request as Parameters<typeof fromOtlpRequest>[0]);
@@ -102,7 +121,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       // The body parsed but does not describe valid spans: the client's fault, a 400.
       throw new HttpError(400, { error: err instanceof Error ? err.message : "Invalid OTLP trace export" });
     }
-    ingestSpans(store, spans);
+    // Committed in bounded chunks on the store's writer thread: a huge request neither holds
+    // the write lock nor the event loop for long, and a span the mapping refuses (a time out of
+    // range) is rejected alone, reported as OTLP partial success.
+    const result = await writeSpans(store, spans);
+    idleMemory.touch();
+    if (result.rejected > 0) return { rejectedSpans: result.rejected, errorMessage: result.errors.join("; ") };
   };
 
   const app = createServer({
@@ -113,6 +137,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     otlpBodyLimit: options.otlpBodyLimit,
     version: SERVER_VERSION,
     mediaBytes: api,
+    mediaUrlSigner,
+    timeouts: options.timeouts,
   });
 
   try {
@@ -137,9 +163,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     secretKey: keys.secretKey,
     keySource: keys.source,
     keysFile: keys.file,
+    ...(keys.fileMode !== undefined ? { keysFileMode: keys.fileMode } : {}),
+    ...(keys.warning ? { keysWarning: keys.warning } : {}),
     dbPath: store.path,
     close: () => {
       closing ??= (async () => {
+        idleMemory.cancel();
         try {
           await app.close();
         } finally {

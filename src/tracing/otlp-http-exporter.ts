@@ -1,8 +1,10 @@
 import * as http from "node:http";
 import * as https from "node:https";
+import { inspect } from "node:util";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { JsonTraceSerializer as Serializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { inspectRedacted } from "../config/hide-secrets";
 import { DEFAULT_MAX_REQUEST_BYTES, splitBySize } from "./span-size";
 
 export interface OtlpJsonHttpExporterOptions {
@@ -71,6 +73,11 @@ export class OtlpJsonHttpExporter implements SpanExporter {
     const secure = new URL(options.url).protocol === "https:";
     this.transport = secure ? https : http;
     this.agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  }
+
+  /** `util.inspect` shows the Authorization header redacted. */
+  [inspect.custom](depth: number, options: object, inspectFn: typeof inspect): string {
+    return inspectRedacted(this, depth, options, inspectFn);
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {

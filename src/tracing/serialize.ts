@@ -1,3 +1,4 @@
+import { DEPTH_MARKER, MAX_JSON_DEPTH, wellFormed } from "../bounded-json";
 import { TRUNCATION_MARKER } from "./constants";
 import { errorMessage } from "../errors";
 
@@ -15,11 +16,14 @@ export function setSerializedValueHook(hook: ((serialized: string) => string) | 
 /**
  * Turns any value into the wire string of an input/output/metadata attribute.
  * Rules (compatible with the official SDKs, extended where they lose data):
- *  - strings pass through raw (not JSON-quoted); undefined gives undefined (no attribute);
+ *  - strings pass through raw (not JSON-quoted, lone surrogates made U+FFFD); undefined gives
+ *    undefined (no attribute);
  *  - everything else is JSON; Map -> object (or entry list for non-string keys), Set -> array,
  *    Error -> {name, message, stack?, cause?}, BigInt -> decimal string, Date -> ISO string,
  *    Buffer / typed arrays -> "<Uint8Array N bytes>", functions and symbols dropped,
- *    circular references -> "[Circular]", throwing getters / toJSON -> "<failed to serialize: ...>";
+ *    circular references -> "[Circular]", throwing getters / toJSON -> "<failed to serialize: ...>",
+ *    objects nested deeper than MAX_JSON_DEPTH -> DEPTH_MARKER (the same bound the store and the
+ *    server read with, so whatever is sent can be read back);
  *  - results longer than `maxChars` are cut and end with TRUNCATION_MARKER and the original length.
  * It never throws.
  */
@@ -27,7 +31,7 @@ export function serializeValue(value: unknown, maxChars: number): string | undef
   if (value === undefined) return undefined;
   let out: string | undefined;
   if (typeof value === "string") {
-    out = value;
+    out = wellFormed(value);
   } else if (typeof value === "number" || typeof value === "boolean") {
     out = String(value);
     if (typeof value === "number" && !Number.isFinite(value)) out = JSON.stringify(String(value));
@@ -44,7 +48,11 @@ export function serializeValue(value: unknown, maxChars: number): string | undef
 export function truncate(s: string, maxChars: number): string {
   if (s.length <= maxChars) return s;
   const suffix = `${TRUNCATION_MARKER}(${s.length} chars)`;
-  return s.slice(0, Math.max(0, maxChars - suffix.length)) + suffix;
+  let cut = Math.max(0, maxChars - suffix.length);
+  // Never split a surrogate pair: half an emoji is a lone surrogate, which is not valid text.
+  const last = s.charCodeAt(cut - 1);
+  if (cut > 0 && last >= 0xd800 && last <= 0xdbff) cut--;
+  return s.slice(0, cut) + suffix;
 }
 
 function stringify(value: unknown): string | undefined {
@@ -90,6 +98,7 @@ function makeReplacer(): (this: unknown, key: string, value: unknown) => unknown
     const holder = aliasOf !== undefined && this !== null && typeof this === "object" && aliasOf.has(this) ? aliasOf.get(this) : this;
     while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== holder) ancestors.pop();
     if (ancestors.includes(identity)) return "[Circular]";
+    if (ancestors.length >= MAX_JSON_DEPTH) return DEPTH_MARKER;
     ancestors.push(identity);
     if (identity !== value) (aliasOf ??= new WeakMap()).set(value, identity);
 

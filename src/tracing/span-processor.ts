@@ -311,9 +311,17 @@ export class LangfuseSpanProcessor implements SpanProcessor {
         if (settled) return;
         settled = true;
         clearTimeout(guard);
+        // An exporter may reject single spans and store the rest (the embedded store's does).
+        const rejected = Math.min(batch.length, Math.max(0, Number((result as { rejectedSpans?: number }).rejectedSpans) || 0));
         if (result.code === ExportResultCode.SUCCESS) {
-          this.delivered += batch.length;
-          logger.debug(`exported ${batch.length} spans`);
+          this.delivered += batch.length - rejected;
+          if (rejected > 0) {
+            this.failed += rejected;
+            const msg = `span export: ${result.error?.message ?? `${rejected} spans rejected`}`;
+            if (this.errors.length < 20) this.errors.push(msg);
+            logger.warnOnce("span-export-rejected", msg);
+          }
+          logger.debug(`exported ${batch.length - rejected} spans`);
         } else {
           this.failed += batch.length;
           const msg = `span export failed (${batch.length} spans): ${result.error?.message ?? "unknown error"}`;

@@ -14,7 +14,7 @@ const ROOT = resolve(__dirname, "../..");
  * the SDK: it may use the bottom layer, `api` and `local` only.
  */
 const LAYERS: ReadonlyArray<{ name: string; match: (file: string) => boolean }> = [
-  { name: "base", match: (f) => /^src\/(errors|logger|flushable)\.ts$/.test(f) || f.startsWith("src/config/") },
+  { name: "base", match: (f) => /^src\/(errors|logger|flushable|bounded-json)\.ts$/.test(f) || f.startsWith("src/config/") },
   { name: "api", match: (f) => f.startsWith("src/api/") },
   { name: "local", match: (f) => f.startsWith("src/local/") },
   { name: "tracing", match: (f) => f.startsWith("src/tracing/") },

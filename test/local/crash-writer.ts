@@ -2,7 +2,8 @@
  * Child process of the crash test: writes to a file store as fast as it can and prints
  * `ack <kind> <id>` only after each write committed. The parent SIGKILLs it mid-stream.
  */
-import { LocalApi, openLocalStore, ingestSpans } from "../../src/local";
+import { LocalApi, openLocalStore } from "../../src/local";
+import { writeSpans } from "../../src/local/ingest/ingest-spans";
 
 const [dbPath, synchronous] = process.argv.slice(2);
 const store = openLocalStore(dbPath!, synchronous === "FULL" ? { synchronous: "FULL" } : {});
@@ -20,7 +21,8 @@ async function main(): Promise<void> {
       const item = await api.datasetItems.upsert({ datasetName: "crash", id: `item-${i}`, input: { i } });
       process.stdout.write(`ack item ${item.id}\n`);
     } else {
-      ingestSpans(store, [
+      // Through the writer thread: acknowledged only once its commit returned.
+      await writeSpans(store, [
         {
           traceId: tid,
           spanId: i.toString(16).padStart(16, "0"),

@@ -88,6 +88,27 @@ export class CountingApi implements LangfuseApi {
   get projects() {
     return this.inner.projects;
   }
+  get scoresV3() {
+    return this.inner.scoresV3;
+  }
+  get metrics() {
+    return this.inner.metrics;
+  }
+  get models() {
+    return this.inner.models;
+  }
+  get scoreConfigs() {
+    return this.inner.scoreConfigs;
+  }
+  get comments() {
+    return this.inner.comments;
+  }
+  get annotationQueues() {
+    return this.inner.annotationQueues;
+  }
+  get experiments() {
+    return this.inner.experiments;
+  }
 }
 
 export interface ApiFixture {

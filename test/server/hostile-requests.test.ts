@@ -25,6 +25,8 @@ interface RawRequest {
   label: string;
   /** Hostile-looking but legal (unknown query keys are ignored, random bytes may be valid protobuf): no 5xx is all we ask. */
   tolerated?: boolean;
+  /** The exact status this request must get (default: any 4xx). */
+  expect?: number;
 }
 
 interface RawResponse {
@@ -145,11 +147,19 @@ function buildRequests(basic: string): RawRequest[] {
     "/api/public/dataset-items": ["version=not-a-date", "version=2020-99-99"],
     "/api/public/v2/datasets": [],
     "/api/public/dataset-run-items": ["datasetId=x", "runName=y"],
-    "/api/public/v2/observations": ["cursor=@@@", "cursor=eyJ4IjoxfQ==", "cursor=" + "A".repeat(300), "limit=1001", "limit=0", "parseIoAsJson=true", "type=X", "level=Y"],
+    "/api/public/models": [],
+    "/api/public/score-configs": [],
+    "/api/public/comments": ["objectId=x", "objectType=FOO"],
+    "/api/public/annotation-queues": [],
+    "/api/public/v3/scores": ["limit=0", "limit=101", "cursor=@@@", "valueMin=x", "dataType=FOO", "userId=u", "observationId=o", "unknown=1"],
+    "/api/public/v2/metrics": ["query=", "query={", "query=[]", 'query={"view":"observations"}'],
+    "/api/public/experiments": ["", "fromStartTime=yesterday", "limit=0"],
+    "/api/public/v2/observations": ["cursor=@@@", "cursor=eyJ4IjoxfQ==", "cursor=" + "A".repeat(300), "limit=1001", "limit=0", "parseIoAsJson=maybe", "isRootObservation=2", "filter=not-json", "type=X", "level=Y"],
   };
   const pageTricks = ["limit=0", "limit=-1", "limit=1e3", "limit=abc", "limit=101", "page=0", "page=-5", "page=1.5", "page=99999999999999999999", "limit=1&limit=2"];
   for (const [route, tricks] of Object.entries(queryRoutes)) {
-    const all = route.endsWith("/x") || route.includes("/v2/observations") ? tricks : [...tricks, ...pageTricks];
+    const cursorPaged = ["/v2/observations", "/v3/scores", "/v2/metrics", "/experiments"].some((p) => route.includes(p));
+    const all = route.endsWith("/x") || cursorPaged ? tricks : [...tricks, ...pageTricks];
     for (const q of all) out.push({ method: "GET", path: `${route}?${q}`, headers: auth, label: `query ${route}?${q}` });
     for (const q of ["__proto__=x", "constructor=x", "__proto__[polluted]=1", "environment=" + "e".repeat(5000), "x=%00"]) {
       out.push({ method: "GET", path: `${route}?${q}`, headers: auth, label: `query ${route}?${q.slice(0, 30)}`, tolerated: true });
@@ -198,7 +208,36 @@ function buildRequests(basic: string): RawRequest[] {
     out.push({ method: "POST", path: route, headers: { ...json, ...auth }, body: Buffer.from(text.slice(0, cut)), label: `truncated ${route} at ${cut}` });
   }
 
-  // 9. Wrong methods.
+  // 9. Values the store could never write out again, and query keys that reach SQL: each a 400.
+  const nested = (levels: number, open: string, close: string) => open.repeat(levels) + "1" + close.repeat(levels);
+  for (const levels of [5_000, 10_000]) {
+    for (const [open, close] of [["[", "]"], ['{"a":', "}"]] as const) {
+      const deep = nested(levels, open, close);
+      const bodies: [string, string][] = [
+        ["/api/public/scores", `{"name":"s","value":1,"traceId":"t","metadata":${deep}}`],
+        ["/api/public/v2/prompts", `{"name":"deep","prompt":"x","config":${deep}}`],
+        ["/api/public/dataset-items", `{"datasetName":"fuzz-ds","input":${deep}}`],
+        ["/api/public/ingestion", `{"batch":[{"id":"e","type":"score-create","timestamp":"2026-01-01T00:00:00Z","body":{"name":"n","value":1,"traceId":"t","metadata":${deep}}}]}`],
+        ["/api/public/otel/v1/traces", `{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"arrayValue":{"values":[${deep}]}}}]}}]}`],
+      ];
+      for (const [route, body] of bodies) out.push({ method: "POST", path: route, headers: { ...json, ...auth }, body: Buffer.from(body), label: `nested ${levels} ${open} ${route}`, expect: 400 });
+    }
+  }
+  const span = (start: string, end: string) => ({
+    resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", name: "t", startTimeUnixNano: start, endTimeUnixNano: end }] }] }],
+  });
+  // A span whose times no date can hold is rejected alone, reported as OTLP partial success
+  // (the request's other spans are stored; test/server/otlp-commit.test.ts checks that).
+  for (const [start, end] of [["99999999999999999999999", "1"], ["1700000000000000000", "999999999999999999999999999999"], ["18446744073709551615000", "18446744073709551615000"]]) {
+    out.push({ method: "POST", path: "/api/public/otel/v1/traces", headers: { ...json, ...auth }, body: Buffer.from(JSON.stringify(span(start, end))), label: `otlp time ${start}/${end}`, expect: 200, tolerated: true });
+  }
+  const repeatedTags = Array.from({ length: 1000 }, () => "tags=a").join("&");
+  const manyTags = Array.from({ length: 1000 }, (_, i) => `tags=t${i}`).join("&");
+  for (const q of [repeatedTags, manyTags, "orderBy=constructor.asc", "orderBy=__proto__.desc", "orderBy=toString.asc", "orderBy=hasOwnProperty.desc"]) {
+    out.push({ method: "GET", path: `/api/public/traces?${q}`, headers: auth, label: `traces query ${q.slice(0, 40)}`, expect: 400 });
+  }
+
+  // 10. Wrong methods.
   for (const route of [...postRoutes, "/api/public/health", "/api/public/traces", "/api/public/otel/v1/traces"]) {
     for (const m of ["PUT", "PATCH", "DELETE"]) out.push({ method: m, path: route, headers: auth, label: `method ${m} ${route}` });
   }
@@ -220,6 +259,10 @@ test("1,000+ malformed or hostile requests all get a 4xx with a message; the ser
         res = await send(url, req);
       } catch (err) {
         failures.push(`${req.label}: transport error ${(err as Error).message}`);
+        continue;
+      }
+      if (req.expect !== undefined && res.status !== req.expect) {
+        failures.push(`${req.label}: status ${res.status}, expected ${req.expect}: ${res.body.slice(0, 200)}`);
         continue;
       }
       if (res.status < 400 || res.status >= 500) {

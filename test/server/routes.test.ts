@@ -37,10 +37,11 @@ describe("health and routing", () => {
     expect(del.status).toBe(405);
   });
 
-  test("CORS preflight answers 204", async () => {
+  test("CORS preflight answers 204 with a fixed `*`, never the caller's Origin reflected back", async () => {
     const res = await h.call("OPTIONS", "/api/public/v2/prompts", { auth: false, headers: { origin: "http://x.test" } });
     expect(res.status).toBe(204);
-    expect(res.headers.get("access-control-allow-origin")).toBe("http://x.test");
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(res.headers.get("access-control-allow-credentials")).toBeNull();
   });
 });
 

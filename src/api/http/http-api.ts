@@ -3,6 +3,8 @@ import { LangfuseApiError } from "../errors";
 import type { LangfuseApi } from "../langfuse-api";
 import type * as T from "../types";
 import { DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, retryDelayMs, type RetryPolicy } from "./retry-policy";
+import { inspect } from "node:util";
+import { inspectRedacted } from "../../config/hide-secrets";
 
 export interface HttpApiOptions {
   /** e.g. https://cloud.langfuse.com or http://127.0.0.1:3000 (trailing slashes are ignored). */
@@ -31,7 +33,7 @@ export interface HttpApiOptions {
 type Query = Record<string, string | number | boolean | string[] | undefined | null>;
 
 interface RequestSpec {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
   /**
    * false for writes that would be applied twice if repeated (a new prompt version, an item
@@ -102,6 +104,11 @@ export class HttpApi implements LangfuseApi {
       "x-langfuse-public-key": options.publicKey,
       Accept: "application/json",
     };
+  }
+
+  /** `console.log(api)` and `util.inspect` show the credentials redacted. */
+  [inspect.custom](depth: number, options: object, inspectFn: typeof inspect): string {
+    return inspectRedacted(this, depth, options, inspectFn);
   }
 
   private scrub(text: string): string {
@@ -201,6 +208,7 @@ export class HttpApi implements LangfuseApi {
     list: (query) => this.request({ method: "GET", path: "/api/public/v2/datasets", query: query as Query }),
     listRuns: (name, query) => this.request({ method: "GET", path: `/api/public/datasets/${enc(name)}/runs`, query: query as Query }),
     getRun: (name, run) => this.request({ method: "GET", path: `/api/public/datasets/${enc(name)}/runs/${enc(run)}` }),
+    deleteRun: (name, run) => this.request({ method: "DELETE", path: `/api/public/datasets/${enc(name)}/runs/${enc(run)}` }),
   };
 
   readonly datasetItems: LangfuseApi["datasetItems"] = {
@@ -242,11 +250,62 @@ export class HttpApi implements LangfuseApi {
   readonly traces: LangfuseApi["traces"] = {
     get: (id) => this.request({ method: "GET", path: `/api/public/traces/${enc(id)}` }),
     list: (query) => this.request({ method: "GET", path: "/api/public/traces", query: query as Query }),
+    delete: (id) => this.request({ method: "DELETE", path: `/api/public/traces/${enc(id)}` }),
+    deleteMany: (traceIds) => this.request({ method: "DELETE", path: "/api/public/traces", body: { traceIds } }),
   };
 
   readonly observations: LangfuseApi["observations"] = {
     get: (id) => this.request({ method: "GET", path: `/api/public/observations/${enc(id)}` }),
     list: (query) => this.request({ method: "GET", path: "/api/public/observations", query: query as Query }),
+    listV2: (query) => this.request({ method: "GET", path: "/api/public/v2/observations", query: query as Query }),
+  };
+
+  readonly scoresV3: LangfuseApi["scoresV3"] = {
+    list: (query) => this.request({ method: "GET", path: "/api/public/v3/scores", query: query as Query }),
+  };
+
+  readonly metrics: LangfuseApi["metrics"] = {
+    query: (query) => this.request({ method: "GET", path: "/api/public/v2/metrics", query: { query: JSON.stringify(query) } }),
+    queryV1: (query) => this.request({ method: "GET", path: "/api/public/metrics", query: { query: JSON.stringify(query) } }),
+  };
+
+  readonly models: LangfuseApi["models"] = {
+    create: (body) => this.request({ method: "POST", path: "/api/public/models", body, idempotent: false }),
+    upsert: (id, body) => this.request({ method: "PUT", path: `/api/public/models/${enc(id)}`, body }),
+    list: (query) => this.request({ method: "GET", path: "/api/public/models", query: query as Query }),
+    get: (id) => this.request({ method: "GET", path: `/api/public/models/${enc(id)}` }),
+    delete: (id) => this.request({ method: "DELETE", path: `/api/public/models/${enc(id)}` }),
+  };
+
+  readonly scoreConfigs: LangfuseApi["scoreConfigs"] = {
+    create: (body) => this.request({ method: "POST", path: "/api/public/score-configs", body, idempotent: false }),
+    list: (query) => this.request({ method: "GET", path: "/api/public/score-configs", query: query as Query }),
+    get: (id) => this.request({ method: "GET", path: `/api/public/score-configs/${enc(id)}` }),
+    update: (id, body) => this.request({ method: "PATCH", path: `/api/public/score-configs/${enc(id)}`, body }),
+  };
+
+  readonly comments: LangfuseApi["comments"] = {
+    create: (body) => this.request({ method: "POST", path: "/api/public/comments", body, idempotent: false }),
+    list: (query) => this.request({ method: "GET", path: "/api/public/comments", query: query as Query }),
+    get: (id) => this.request({ method: "GET", path: `/api/public/comments/${enc(id)}` }),
+  };
+
+  readonly annotationQueues: LangfuseApi["annotationQueues"] = {
+    list: (query) => this.request({ method: "GET", path: "/api/public/annotation-queues", query: query as Query }),
+    create: (body) => this.request({ method: "POST", path: "/api/public/annotation-queues", body, idempotent: false }),
+    get: (id) => this.request({ method: "GET", path: `/api/public/annotation-queues/${enc(id)}` }),
+    listItems: (id, query) => this.request({ method: "GET", path: `/api/public/annotation-queues/${enc(id)}/items`, query: query as Query }),
+    createItem: (id, body) => this.request({ method: "POST", path: `/api/public/annotation-queues/${enc(id)}/items`, body, idempotent: false }),
+    getItem: (id, itemId) => this.request({ method: "GET", path: `/api/public/annotation-queues/${enc(id)}/items/${enc(itemId)}` }),
+    updateItem: (id, itemId, body) => this.request({ method: "PATCH", path: `/api/public/annotation-queues/${enc(id)}/items/${enc(itemId)}`, body }),
+    deleteItem: (id, itemId) => this.request({ method: "DELETE", path: `/api/public/annotation-queues/${enc(id)}/items/${enc(itemId)}` }),
+    createAssignment: (id, body) => this.request({ method: "POST", path: `/api/public/annotation-queues/${enc(id)}/assignments`, body }),
+    deleteAssignment: (id, body) => this.request({ method: "DELETE", path: `/api/public/annotation-queues/${enc(id)}/assignments`, body }),
+  };
+
+  readonly experiments: LangfuseApi["experiments"] = {
+    list: (query) => this.request({ method: "GET", path: "/api/public/experiments", query: query as unknown as Query }),
+    listItems: (query) => this.request({ method: "GET", path: "/api/public/experiment-items", query: query as unknown as Query }),
   };
 
   readonly sessions: LangfuseApi["sessions"] = {

@@ -3,6 +3,7 @@
  */
 import { LangfuseApiError } from "../../api/errors";
 import type { PageMeta, PageQuery } from "../../api/types";
+import { parseBoundedJson } from "../../bounded-json";
 
 export interface Issue {
   path: (string | number)[];
@@ -63,19 +64,25 @@ export function toJsonColumn(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
+/**
+ * JSON column reader. Columns are written from depth-checked values, so this always parses;
+ * should a row hold something else, the raw text is returned rather than failing the read.
+ */
 export function fromJsonColumn(text: string | null | undefined): unknown {
   if (text === null || text === undefined) return null;
-  return JSON.parse(text);
+  const parsed = parseBoundedJson(text);
+  return parsed ? parsed.value : text;
 }
 
-/** Read-side parsing of stored IO strings: JSON when it parses, the raw string otherwise. */
+/**
+ * Read-side parsing of stored IO strings: JSON when it parses, the raw string otherwise. Text
+ * nested deeper than MAX_JSON_DEPTH (an `@Observe` argument `[[[...]]]` stored raw) stays a
+ * string: parsed, it could not be serialized again and would fail every read of its page.
+ */
 export function parseIo(text: string | null | undefined): unknown {
   if (text === null || text === undefined) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  const parsed = parseBoundedJson(text);
+  return parsed ? parsed.value : text;
 }
 
 /** Parses an ISO timestamp (or anything `Date` accepts) given in a query; 400 naming `field` otherwise. */

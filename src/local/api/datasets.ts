@@ -464,7 +464,7 @@ export class LocalDatasetStore {
   }
 }
 
-export function localDatasets(s: LocalDatasetStore): LangfuseApi["datasets"] {
+export function localDatasets(s: LocalDatasetStore): Omit<LangfuseApi["datasets"], "deleteRun"> {
   return {
     create: async (body) => s.createDataset(body),
     get: async (name) => s.getDataset(name),

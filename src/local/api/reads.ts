@@ -199,14 +199,19 @@ export class LocalReads {
       ["version", "version"],
       ["release", "release"],
     ]);
-    for (const tag of asArray(query.tags)) filter.add("EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE value = ?)", tag);
+    // Every requested tag present: one clause over a JSON array of them, however many there are
+    // (one EXISTS per tag nested past SQLite's expression depth of 1,000).
+    const tags = [...new Set(asArray(query.tags))];
+    if (tags.length)
+      filter.add("NOT EXISTS (SELECT 1 FROM json_each(?) want WHERE want.value NOT IN (SELECT value FROM json_each(traces.tags)))", JSON.stringify(tags));
     filter
       .environments(query.environment)
       .timeRange("timestamp", { value: query.fromTimestamp, field: "fromTimestamp" }, { value: query.toTimestamp, field: "toTimestamp" });
     let order = "timestamp DESC";
     if (query.orderBy) {
       const m = /^(\w+)\.(asc|desc)$/i.exec(query.orderBy);
-      const col = m ? TRACE_ORDER_FIELDS[m[1]!] : undefined;
+      // Own keys only: `constructor.asc` must not find Object.prototype.constructor.
+      const col = m && Object.hasOwn(TRACE_ORDER_FIELDS, m[1]!) ? TRACE_ORDER_FIELDS[m[1]!] : undefined;
       if (!m || !col) throw invalidField("orderBy", "Expected '<field>.asc' or '<field>.desc' with field one of " + Object.keys(TRACE_ORDER_FIELDS).join(", "));
       order = `${col} ${m[2]!.toUpperCase()}`;
     }
@@ -246,9 +251,11 @@ export class LocalReads {
         ["name", "name"],
         ["parentObservationId", "parent_observation_id"],
         ["level", "level"],
+        ["version", "version"],
       ])
       .environments(query.environment)
       .timeRange("start_time", { value: query.fromStartTime, field: "fromStartTime" }, { value: query.toStartTime, field: "toStartTime" });
+    if (query.userId) filter.add("trace_id IN (SELECT id FROM traces WHERE user_id = ?)", query.userId);
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM observations ${filter.sql}`).get(...filter.args) as { n: number }).n;
     const rows = this.db
       .prepare(`${OBS_SELECT} ${filter.sql} ORDER BY o.start_time DESC, o.id ASC LIMIT ? OFFSET ?`)
@@ -287,10 +294,10 @@ export class LocalReads {
   }
 }
 
-export function localTraces(r: LocalReads): LangfuseApi["traces"] {
+export function localTraces(r: LocalReads): Omit<LangfuseApi["traces"], "delete" | "deleteMany"> {
   return { get: async (id) => r.getTrace(id), list: async (q) => r.listTraces(q) };
 }
-export function localObservations(r: LocalReads): LangfuseApi["observations"] {
+export function localObservations(r: LocalReads): Omit<LangfuseApi["observations"], "listV2"> {
   return { get: async (id) => r.getObservation(id), list: async (q) => r.listObservations(q) };
 }
 export function localSessions(r: LocalReads): LangfuseApi["sessions"] {

@@ -1,12 +1,12 @@
 /**
- * Scores with the server's request validation and inflation (reference §4.1), and the
- * `/api/public/ingestion` batch limited to `score-create` (the v4 `events_only` behaviour, §5).
+ * Scores with the server's request validation and inflation (reference §4.1), checked against
+ * their score config when they name one. `/api/public/ingestion` lives in legacy-ingestion.ts.
  */
 import { randomUUID } from "node:crypto";
 import type { LangfuseApi } from "../../api/langfuse-api";
-import { LangfuseApiError } from "../../api/errors";
 import type * as T from "../../api/types";
 import type { LocalStore } from "../store";
+import { applyScoreConfig } from "./score-configs";
 import {
   fromJsonColumn,
   inClause,
@@ -147,8 +147,14 @@ export class LocalScoreStore {
   private upsertStatement: ReturnType<LocalStore["db"]["prepare"]> | undefined;
 
   createSync(body: unknown): { id: string } {
+    return this.store.transaction(() => this.createInTransaction(body, nowIso()));
+  }
+
+  /** Validates `body` (against its score config too) and writes it; the caller holds the transaction. */
+  createInTransaction(body: unknown, now: string): { id: string } {
     const s = validateScore(body);
-    this.store.transaction(() => this.upsert(s, nowIso()));
+    applyScoreConfig(this.store, s, (body as { dataType?: T.ScoreDataType }).dataType);
+    this.upsert(s, now);
     return { id: s.id };
   }
 
@@ -196,50 +202,26 @@ export class LocalScoreStore {
         ["datasetRunId", "dataset_run_id"],
         ["dataType", "data_type"],
         ["source", "source"],
+        ["configId", "config_id"],
+        ["queueId", "queue_id"],
       ])
       .environments(query.environment)
       .timeRange("timestamp", { value: query.fromTimestamp, field: "fromTimestamp" }, { value: query.toTimestamp, field: "toTimestamp" });
+    if (query.userId) filter.add("trace_id IN (SELECT id FROM traces WHERE user_id = ?)", query.userId);
+    const ids = query.scoreIds ? String(query.scoreIds).split(",").map((s) => s.trim()).filter(Boolean) : [];
+    if (ids.length) filter.add(`id IN (${inClause(ids.length)})`, ...ids);
+    if (query.value !== undefined && query.value !== null && String(query.value) !== "") {
+      const op = query.operator ?? "=";
+      if (!["<", ">", "<=", ">=", "!=", "="].includes(op)) throw invalidData([{ path: ["operator"], message: "Invalid enum value. Expected '<' | '>' | '<=' | '>=' | '!=' | '='" }]);
+      const v = Number(query.value);
+      if (!Number.isFinite(v)) throw invalidData([{ path: ["value"], message: "Expected number" }]);
+      filter.add(`value ${op} ?`, v);
+    }
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM scores ${filter.sql}`).get(...filter.args) as { n: number }).n;
     const rows = this.db
       .prepare(`SELECT * FROM scores ${filter.sql} ORDER BY timestamp DESC, id ASC LIMIT ? OFFSET ?`)
       .all(...filter.args, page.limit, page.offset) as ScoreRow[];
     return { data: rows.map(rowToScore), meta: pageMeta(page, total) };
-  }
-
-  /** 207-style: one result per event; envelope problems reject the whole call with 400. */
-  batch(events: unknown): T.IngestionResult {
-    if (!Array.isArray(events))
-      throw new LangfuseApiError(400, "Invalid request data: batch must be an array", { message: "Invalid request data", errors: ["batch: Expected array"] });
-    const result: T.IngestionResult = { successes: [], errors: [] };
-    // One commit (one WAL fsync) per batch instead of one per score; per-event failures are
-    // caught inside, so one bad event still does not roll back the others.
-    this.store.transaction(() => {
-    for (const ev of events) {
-      const id = isPlainObject(ev) && typeof ev.id === "string" && ev.id.length > 0 ? ev.id : "unknown";
-      if (!isPlainObject(ev) || id === "unknown" || id.length > 800 || /\r/.test(id) || typeof ev.timestamp !== "string" || Number.isNaN(Date.parse(ev.timestamp))) {
-        result.errors.push({ id, status: 400, message: "Invalid request data", error: "Event needs an id (1-800 chars) and an ISO timestamp" });
-        continue;
-      }
-      if (ev.type === "sdk-log") continue;
-      if (ev.type !== "score-create") {
-        result.errors.push({
-          id,
-          status: 400,
-          message: "Event type not accepted",
-          error: `Event type "${String(ev.type)}" is not accepted by /api/public/ingestion on this server: send traces over OTLP`,
-        });
-        continue;
-      }
-      try {
-        this.upsert(validateScore(ev.body), nowIso());
-        result.successes.push({ id, status: 201 });
-      } catch (err) {
-        const e = err as LangfuseApiError;
-        result.errors.push({ id, status: e.status ?? 500, message: "Invalid request data", error: e.message });
-      }
-    }
-    });
-    return result;
   }
 }
 

@@ -40,6 +40,12 @@ function int64ToNumber(v: unknown): number | undefined {
 }
 
 const DIGITS = /^\d{7,}$/;
+/** The last instant a JS Date (and an ISO timestamp column) can hold, in epoch milliseconds. */
+const MAX_DATE_MS = 8.64e15;
+
+/** An event time the span's start stands in for when absent or beyond what a Date holds. */
+const eventTime = (ms: number | undefined, start: number): number => (ms === undefined || ms > MAX_DATE_MS ? start : ms);
+
 function nanosToMs(v: unknown): number | undefined {
   if (typeof v === "number") return Number.isFinite(v) && v > 0 ? v / 1e6 : undefined;
   // OTLP/JSON sends int64 as decimal strings: split off the sub-millisecond digits instead of
@@ -189,7 +195,7 @@ export function fromOtlpRequest(request: unknown): IngestSpan[] {
           events: Array.isArray(s.events)
             ? (s.events as unknown[]).filter(isObj).map((e) => ({
                 name: typeof e.name === "string" ? e.name : "",
-                timeMs: nanosToMs(field(e, "timeUnixNano", "time_unix_nano")) ?? start!,
+                timeMs: eventTime(nanosToMs(field(e, "timeUnixNano", "time_unix_nano")), start!),
                 attributes: keyValues(e.attributes),
               }))
             : [],

@@ -26,13 +26,13 @@ interface Tier {
   conditions: (UsageCondition | AttributeCondition)[];
   prices: Record<string, number>;
 }
-interface PriceEntry {
+export interface PriceEntry {
   id: string;
   modelName: string;
   matchPattern: string;
   pricingTiers: Tier[];
 }
-interface CompiledModel {
+export interface CompiledModel {
   id: string;
   modelName: string;
   pattern: RegExp;
@@ -49,27 +49,57 @@ export function compilePattern(pattern: string): RegExp {
   return pattern.startsWith("(?i)") ? new RegExp(pattern.slice(4), "i") : new RegExp(pattern);
 }
 
-function models(): CompiledModel[] {
-  if (!compiled) {
-    compiled = [];
-    for (const e of MODEL_PRICE_TABLE as PriceEntry[]) {
-      try {
-        compiled.push({
-          id: e.id,
-          modelName: e.modelName,
-          pattern: compilePattern(e.matchPattern),
-          defaultTier: e.pricingTiers.find((t) => t.isDefault),
-          tiers: e.pricingTiers.filter((t) => !t.isDefault).sort((a, b) => a.priority - b.priority),
-        });
-      } catch {
-        // A pattern JS cannot compile only disables that one model.
-      }
+/** Price entries compiled for matching, in the given order; a pattern JS cannot compile only disables its entry. */
+export function compileModels(entries: readonly PriceEntry[]): CompiledModel[] {
+  const out: CompiledModel[] = [];
+  for (const e of entries) {
+    try {
+      out.push({
+        id: e.id,
+        modelName: e.modelName,
+        pattern: compilePattern(e.matchPattern),
+        defaultTier: e.pricingTiers.find((t) => t.isDefault),
+        tiers: e.pricingTiers.filter((t) => !t.isDefault).sort((a, b) => a.priority - b.priority),
+      });
+    } catch {
+      // skipped: see above
     }
   }
+  return out;
+}
+
+function models(): CompiledModel[] {
+  if (!compiled) compiled = compileModels(MODEL_PRICE_TABLE as PriceEntry[]);
   return compiled;
 }
 
+/** The default price table's entries (the built-in, Langfuse-managed models). */
+export function defaultPriceEntries(): readonly PriceEntry[] {
+  return MODEL_PRICE_TABLE as PriceEntry[];
+}
+
+/**
+ * Custom models (a store's `/api/public/models`) consulted before the default table while
+ * `fn` runs. Cost computation is synchronous, so the scope is exactly the mapping call; the
+ * default table and its match cache stay shared by every store in the process.
+ */
+let customModels: readonly CompiledModel[] | undefined;
+export function withCustomModels<R>(models: readonly CompiledModel[] | undefined, fn: () => R): R {
+  if (!models || models.length === 0) return fn();
+  const outer = customModels;
+  customModels = models;
+  try {
+    return fn();
+  } finally {
+    customModels = outer;
+  }
+}
+
 export function findModel(model: string): CompiledModel | undefined {
+  if (customModels) {
+    const custom = customModels.find((m) => m.pattern.test(model));
+    if (custom) return custom;
+  }
   let hit = matchCache.get(model);
   if (hit === undefined) {
     hit = models().find((m) => m.pattern.test(model)) ?? null;

@@ -4,9 +4,11 @@ import type * as T from "../../api/types";
 import { definePath } from "../route-definition";
 import { badRequest, invalidRequestData, HttpError } from "../http-errors";
 import * as S from "../request-schemas";
+import { registerApi4Routes } from "./api4-routes";
 import { registerObservationsV2Route } from "./observations-v2-route";
 import { registerTracePageRoute } from "./trace-page-route";
 import { bodyOf, datasetNameParam, nameParam, queryOf } from "./route-params";
+import { registerUnsupportedRoutes, unsupportedRoute } from "./unsupported-routes";
 
 const PAGE = ["page", "limit"] as const;
 const P = "/api/public";
@@ -28,6 +30,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): v
   registerReads(app, api);
   registerObservationsV2Route(app, api);
   registerTracePageRoute(app, api);
+  registerApi4Routes(app, api);
+  registerUnsupportedRoutes(app, new Set([`${P}/projects`]));
 }
 
 function registerHealth(app: FastifyInstance, ctx: ApiRouteContext): void {
@@ -45,6 +49,7 @@ function registerHealth(app: FastifyInstance, ctx: ApiRouteContext): void {
   // is one project, "local"; the answer comes from the api so embedded and served mode agree.
   definePath(app, `${P}/projects`, {
     GET: { auth: "project", handler: async () => ctx.api.projects.get() },
+    POST: unsupportedRoute("projectCreate"),
   });
   definePath(app, `${P}/ready`, { GET: { auth: "none", handler: health } });
 }
@@ -172,6 +177,10 @@ function registerDatasets(app: FastifyInstance, api: LangfuseApi): void {
       auth: "project",
       handler: async (req) => api.datasets.getRun(datasetNameParam(req, "name"), datasetNameParam(req, "runName")),
     },
+    DELETE: {
+      auth: "project",
+      handler: async (req) => api.datasets.deleteRun(datasetNameParam(req, "name"), datasetNameParam(req, "runName")),
+    },
   });
 
   definePath(app, `${P}/dataset-items`, {
@@ -220,10 +229,16 @@ function registerDatasets(app: FastifyInstance, api: LangfuseApi): void {
 
 // ------------------------------------------------------------------------------------ scores
 
-const SCORE_LIST_KEYS = [...PAGE, "name", "traceId", "observationId", "sessionId", "datasetRunId", "dataType", "source", "environment", "fromTimestamp", "toTimestamp"] as const;
+const SCORE_LIST_KEYS = [
+  ...PAGE, "name", "traceId", "observationId", "sessionId", "datasetRunId", "dataType", "source", "environment", "fromTimestamp", "toTimestamp",
+  "configId", "queueId", "userId", "scoreIds", "value", "operator",
+] as const;
 
 function registerScores(app: FastifyInstance, api: LangfuseApi): void {
-  const list = async (req: FastifyRequest) => api.scores.list(queryOf<T.ListScoresQuery>(req, [...SCORE_LIST_KEYS]));
+  const list = async (req: FastifyRequest) => {
+    rejectAdvancedFilter(req);
+    return api.scores.list(queryOf<T.ListScoresQuery>(req, [...SCORE_LIST_KEYS]));
+  };
   const getOne = async (req: FastifyRequest) => api.scores.get(nameParam(req, "id"));
 
   definePath(app, `${P}/scores`, {
@@ -287,6 +302,16 @@ function registerIngestion(app: FastifyInstance, api: LangfuseApi): void {
   });
 }
 
+/**
+ * The v1 lists' JSON `filter` parameter is not evaluated by the local server: a 400 that says
+ * where filters work, rather than an unfiltered answer that looks filtered.
+ */
+function rejectAdvancedFilter(req: FastifyRequest): void {
+  const filter = (req.query as Record<string, unknown> | undefined)?.filter;
+  if (filter !== undefined && filter !== "" && filter !== "[]")
+    throw badRequest("The filter parameter is not supported on this list by the local server; use the query parameters, GET /api/public/v2/observations?filter=... or GET /api/public/v2/metrics");
+}
+
 function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "array";
@@ -324,22 +349,30 @@ function registerReads(app: FastifyInstance, api: LangfuseApi): void {
     GET: {
       auth: "project",
       schema: { querystring: S.traceListQuery },
-      handler: async (req) =>
-        api.traces.list(
+      handler: async (req) => {
+        rejectAdvancedFilter(req);
+        return api.traces.list(
           queryOf<T.ListTracesQuery>(req, [...PAGE, "userId", "name", "sessionId", "version", "release", "tags", "environment", "fromTimestamp", "toTimestamp", "orderBy"]),
-        ),
+        );
+      },
     },
+    DELETE: { auth: "project", handler: async (req) => api.traces.deleteMany(bodyOf<{ traceIds?: string[] }>(req)?.traceIds ?? []) },
   });
-  definePath(app, `${P}/traces/:id`, { GET: { auth: "project", handler: async (req) => api.traces.get(nameParam(req, "id")) } });
+  definePath(app, `${P}/traces/:id`, {
+    GET: { auth: "project", handler: async (req) => api.traces.get(nameParam(req, "id")) },
+    DELETE: { auth: "project", handler: async (req) => api.traces.delete(nameParam(req, "id")) },
+  });
 
   definePath(app, `${P}/observations`, {
     GET: {
       auth: "project",
       schema: { querystring: S.observationListQuery },
-      handler: async (req) =>
-        api.observations.list(
-          queryOf<T.ListObservationsQuery>(req, [...PAGE, "traceId", "type", "name", "parentObservationId", "level", "environment", "fromStartTime", "toStartTime"]),
-        ),
+      handler: async (req) => {
+        rejectAdvancedFilter(req);
+        return api.observations.list(
+          queryOf<T.ListObservationsQuery>(req, [...PAGE, "traceId", "type", "name", "parentObservationId", "level", "environment", "fromStartTime", "toStartTime", "userId", "version"]),
+        );
+      },
     },
   });
   definePath(app, `${P}/observations/:id`, { GET: { auth: "project", handler: async (req) => api.observations.get(nameParam(req, "id")) } });

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { OtlpIngest } from "../otlp-ingest";
+import { OneAtATime, readBody } from "../body-reader";
 import { HttpError } from "../http-errors";
+import { parseJsonText } from "../json-body";
 import { decodeOtlpTraceProtobuf, encodeOtlpTraceResponse, type OtlpJsonRequest } from "../otlp-protobuf";
 import { definePath } from "../route-definition";
 
@@ -11,6 +13,17 @@ export interface OtlpRouteContext {
 
 const otelError = (message: string) => new HttpError(400, { error: message });
 
+/** Bodies above this are decoded and ingested one at a time. */
+const LARGE_BODY_BYTES = 1024 * 1024;
+
+/** The body size the client declared, when it is the size of what we read (no content-encoding). */
+function declaredLength(request: FastifyRequest): number | undefined {
+  const encoding = String(request.headers["content-encoding"] ?? "").trim().toLowerCase();
+  if (encoding && encoding !== "identity") return undefined;
+  const raw = request.headers["content-length"];
+  return typeof raw === "string" && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;
+}
+
 /** Highest `x-langfuse-ingestion-version` the real server accepts (reference §6). */
 const MAX_INGESTION_VERSION = 4;
 
@@ -20,8 +33,21 @@ const MAX_INGESTION_VERSION = 4;
  * Data is committed to the store before the reply is sent: a 200 means the spans are stored.
  */
 export function registerOtlpRoute(app: FastifyInstance, ctx: OtlpRouteContext): void {
+  const largeBodies = new OneAtATime();
+  // Bodies are read as they come (each into one buffer, see readBody); decoding them into
+  // objects and ingesting, where a large body's memory multiplies, happens one at a time.
+  // Waiting after the body is in keeps Node's request timeout about the client's sending only.
+  app.addHook("preHandler", async (request, reply) => {
+    const size = Buffer.isBuffer(request.body) ? request.body.length : 0;
+    if (size > LARGE_BODY_BYTES) await largeBodies.acquire(reply.raw);
+  });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: ctx.bodyLimit }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser("*", (request, payload, done) => {
+    readBody(payload, ctx.bodyLimit, declaredLength(request)).then(
+      (body) => done(null, body),
+      (err: Error) => done(err, undefined),
+    );
+  });
 
   definePath(app, "/api/public/otel/v1/traces", {
     POST: { auth: "project", errorStyle: "otel", bodyLimit: ctx.bodyLimit, handler: (req, reply) => handleExport(req, reply, ctx) },
@@ -52,8 +78,9 @@ async function handleExport(request: FastifyRequest, reply: FastifyReply, ctx: O
     }
   } else {
     try {
-      decoded = body.length === 0 ? {} : (JSON.parse(body.toString("utf8")) as OtlpJsonRequest);
-    } catch {
+      decoded = body.length === 0 ? {} : (parseJsonText(body.toString("utf8"), otelError) as OtlpJsonRequest);
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
       throw otelError("Failed to parse OTel JSON Trace");
     }
     if (typeof decoded !== "object" || decoded === null || Array.isArray(decoded)) throw otelError("Failed to parse OTel JSON Trace");

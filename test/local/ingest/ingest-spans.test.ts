@@ -95,7 +95,7 @@ describe("ingestSpans", () => {
       span({ "langfuse.observation.output": "first" }, { traceId: tid, spanId: dup }),
       span({ "langfuse.observation.output": "second" }, { traceId: tid, spanId: dup }),
     ]);
-    expect(res).toEqual({ observations: 2, traces: 1 });
+    expect(res).toEqual({ observations: 2, traces: 1, rejected: 0, errors: [] });
     expect((await api.observations.list({ traceId: tid })).data.map((o) => o.output)).toEqual(["second"]);
 
     // 1,200 spans over 120 traces, 20 of which already exist (with a name and a tag to keep).
@@ -103,7 +103,7 @@ describe("ingestSpans", () => {
     ingestSpans(store, stored.map((id) => span({ "langfuse.trace.name": `kept-${id.slice(-4)}`, "langfuse.trace.tags": ["old"] }, { traceId: id })));
     const all = [...stored, ...Array.from({ length: 100 }, (_, t) => traceId(2000 + t))];
     const batch = all.flatMap((id) => Array.from({ length: 10 }, (_, i) => span({ "langfuse.trace.tags": ["new"], "user.id": "big" }, { traceId: id, name: `s${i}` })));
-    expect(ingestSpans(store, batch)).toEqual({ observations: 1200, traces: 120 });
+    expect(ingestSpans(store, batch)).toEqual({ observations: 1200, traces: 120, rejected: 0, errors: [] });
     expect((await api.traces.list({ userId: "big", limit: 1 })).meta.totalItems).toBe(120);
     const old = await api.traces.get(stored[3]!);
     expect(old.name).toBe(`kept-${stored[3]!.slice(-4)}`);
@@ -113,9 +113,9 @@ describe("ingestSpans", () => {
   });
 
   test("an empty batch is a no-op; counts report observations and distinct traces", () => {
-    expect(ingestSpans(store, [])).toEqual({ observations: 0, traces: 0 });
+    expect(ingestSpans(store, [])).toEqual({ observations: 0, traces: 0, rejected: 0, errors: [] });
     const res = ingestSpans(store, [span({}, { traceId: traceId(6) }), span({}, { traceId: traceId(6) }), span({}, { traceId: traceId(7) })]);
-    expect(res).toEqual({ observations: 3, traces: 2 });
+    expect(res).toEqual({ observations: 3, traces: 2, rejected: 0, errors: [] });
   });
 
   test("every pattern of the price table compiles once (?i) is turned into the i flag", () => {

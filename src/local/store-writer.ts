@@ -1,0 +1,238 @@
+import { Worker } from "node:worker_threads";
+import type { SynchronousLevel } from "../config/local-db";
+import { errorMessage } from "../errors";
+import { logger } from "../logger";
+import {
+  createRowWriter,
+  runWriterThread,
+  type RowWriter,
+  type UnitOutcome,
+  type WriterMessage,
+  type WriterReply,
+  type WriterThreadData,
+} from "./store-writer-program";
+
+/** What the writer needs from the store (store.ts implements it; kept small to avoid a cycle). */
+export interface WriterHost {
+  readonly path: string;
+  readonly db: import("better-sqlite3").Database;
+  /** Runs `fn` in one IMMEDIATE transaction on the main connection (nested calls join). */
+  transaction<T>(fn: () => T): T;
+  /** Called at each write (the store starts its WAL checkpointer at the first one). */
+  noteWrite?(): void;
+}
+
+/** Settings of a file store's writer thread (from openLocalStore). */
+export interface WriterThreadSettings {
+  synchronous: SynchronousLevel;
+  walAutocheckpointPages: number;
+  journalSizeLimit: number;
+  lockWaitMs: number;
+}
+
+interface PendingUnit {
+  seq: number;
+  kind: "spans" | "scores";
+  rows: unknown[];
+  resolve: (outcome: UnitOutcome) => void;
+  reject: (error: Error) => void;
+}
+
+/** Longest wait in close() for the writer thread to finish its queue and close its connection. */
+const CLOSE_WAIT_MS = 10_000;
+
+const errorOf = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
+
+/**
+ * The embedded store's span and score writes. A file store writes on its own thread with its
+ * own connection, so a commit (and the WAL restart or checkpoint some commits do, and waiting
+ * for another process's write lock) never holds the application's event loop; the main
+ * connection only reads, and every read after a write's promise resolved sees it (WAL: a new
+ * read transaction sees every commit before it). A `:memory:` store (one connection only), a
+ * read-only one, or one whose thread cannot start writes on the main thread instead, with the
+ * same results.
+ *
+ * Writes are units (a chunk of mapped spans, a batch of scores). Units commit together: while
+ * some caller holds the writer (`hold()`, an export writing its chunks), units join one
+ * transaction that commits when the last hold is released; otherwise each unit commits at
+ * once. A unit's promise resolves after its commit, with what it wrote and what it rejected
+ * row by row (see RowWriter.unit); it rejects when the transaction failed (nothing of it
+ * was written), e.g. after waiting `lockWaitMs` for another process's lock.
+ */
+export class StoreWriter {
+  private worker: Worker | undefined;
+  private workerFailed = false;
+  private readonly state = new Int32Array(new SharedArrayBuffer(4));
+  private rowWriter: RowWriter | undefined;
+  private holds = 0;
+  private seq = 0;
+  /** Units sent to the thread (or buffered for the main thread) not answered yet, in order. */
+  private readonly inFlight = new Map<number, PendingUnit>();
+  /** Main-thread mode: units waiting for the commit. */
+  private buffered: PendingUnit[] = [];
+  /** Units sent since the last commit (thread mode). */
+  private uncommitted = 0;
+  private closed = false;
+
+  constructor(
+    private readonly host: WriterHost,
+    private readonly thread: WriterThreadSettings | undefined,
+  ) {}
+
+  /** Whether writes run on a worker thread (false: on the main thread). */
+  get threaded(): boolean {
+    return this.ensureWorker() !== undefined;
+  }
+
+  /** Starts the writer thread of a file store now instead of at the first write. */
+  start(): void {
+    if (!this.closed) this.ensureWorker();
+  }
+
+  /** Keeps units in one transaction until the returned release is called (idempotent). */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      if (this.holds === 0) this.commit();
+    };
+  }
+
+  /** Writes one unit; see the class comment. */
+  write(kind: "spans" | "scores", rows: unknown[]): Promise<UnitOutcome> {
+    if (this.closed) return Promise.reject(new Error("The local store is closed"));
+    this.host.noteWrite?.();
+    return new Promise<UnitOutcome>((resolve, reject) => {
+      const unit: PendingUnit = { seq: ++this.seq, kind, rows, resolve, reject };
+      this.inFlight.set(unit.seq, unit);
+      const worker = this.ensureWorker();
+      if (worker) {
+        // A pending write keeps the process alive until it committed (an idle thread does not).
+        if (this.inFlight.size === 1) worker.ref();
+        this.post(worker, { type: "unit", seq: unit.seq, kind, rows, commit: this.holds === 0 });
+        this.uncommitted = this.holds === 0 ? 0 : this.uncommitted + 1;
+      } else {
+        this.buffered.push(unit);
+        if (this.holds === 0) this.commit();
+      }
+    });
+  }
+
+  /**
+   * Finishes the queue and stops the thread. Synchronous, like the store's close(): waits (at
+   * most CLOSE_WAIT_MS) for the thread to commit what it has and close its connection, so the
+   * store's own connection closes last and removes the WAL files as before.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.buffered.length) this.commit();
+    const worker = this.worker;
+    if (!worker) return;
+    worker.postMessage({ type: "close" } satisfies WriterMessage);
+    if (Atomics.wait(this.state, 0, 0, CLOSE_WAIT_MS) === "timed-out") {
+      logger.warnOnce("writer-close-timeout", `Embedded store ${this.host.path}: the writer thread did not finish within ${CLOSE_WAIT_MS} ms; it finishes on its own.`);
+    }
+  }
+
+  private commit(): void {
+    const worker = this.ensureWorker();
+    if (worker) {
+      if (this.uncommitted > 0) this.post(worker, { type: "commit" });
+      this.uncommitted = 0;
+      return;
+    }
+    const units = this.buffered;
+    if (units.length === 0) return;
+    this.buffered = [];
+    this.rowWriter ??= createRowWriter(this.host.db);
+    const writer = this.rowWriter;
+    let outcomes: UnitOutcome[];
+    try {
+      outcomes = this.host.transaction(() => units.map((u) => writer.unit(u.kind, u.rows)));
+    } catch (err) {
+      for (const u of units) this.settle(u.seq, undefined, errorOf(err));
+      return;
+    }
+    units.forEach((u, i) => this.settle(u.seq, outcomes[i]!));
+  }
+
+  private post(worker: Worker, msg: WriterMessage): void {
+    try {
+      worker.postMessage(msg);
+    } catch (err) {
+      // Rows that cannot be cloned (a value mapping never produces): fail the unit alone.
+      if (msg.type === "unit") this.settle(msg.seq, undefined, errorOf(err));
+    }
+  }
+
+  private settle(seq: number, outcome: UnitOutcome | undefined, error?: Error): void {
+    const unit = this.inFlight.get(seq);
+    if (!unit) return;
+    this.inFlight.delete(seq);
+    if (outcome) unit.resolve(outcome);
+    else unit.reject(error ?? new Error("the write failed"));
+    if (this.inFlight.size === 0) this.worker?.unref();
+  }
+
+  private onReply(reply: WriterReply): void {
+    for (const r of reply.results) this.settle(r.seq, r.outcome, r.error === undefined ? undefined : new Error(r.error));
+  }
+
+  /** Starts the thread at the first write of a file store; undefined means: write on the main thread. */
+  private ensureWorker(): Worker | undefined {
+    if (this.worker || this.workerFailed || !this.thread) return this.worker;
+    try {
+      const data: WriterThreadData = {
+        path: this.host.path,
+        sqlite: require.resolve("better-sqlite3"),
+        synchronous: this.thread.synchronous,
+        walAutocheckpointPages: this.thread.walAutocheckpointPages,
+        journalSizeLimit: this.thread.journalSizeLimit,
+        lockWaitMs: this.thread.lockWaitMs,
+        state: this.state,
+      };
+      const worker = new Worker(`(${runWriterThread.toString()})(${createRowWriter.toString()});`, {
+        eval: true,
+        workerData: data,
+        // Not the application's flags (--require preloads, --inspect, ts-node in tests): the
+        // thread needs none, and they would multiply its memory.
+        execArgv: [],
+        resourceLimits: { maxOldGenerationSizeMb: 256 },
+      });
+      worker.unref(); // never keeps the process alive; pending writes keep their own handles
+      worker.on("message", (reply: WriterReply) => this.onReply(reply));
+      const gone = (err?: unknown): void => {
+        Atomics.store(this.state, 0, 1);
+        if (this.worker !== worker) return;
+        this.worker = undefined;
+        this.workerFailed = true;
+        if (this.closed) {
+          for (const seq of [...this.inFlight.keys()]) this.settle(seq, undefined, new Error("The local store was closed before the write committed"));
+          return;
+        }
+        if (err !== undefined) logger.warnOnce("writer-thread-failed", `Embedded store writer thread failed (${errorMessage(err)}); writing on the main thread.`);
+        // Units the thread had not answered may or may not have committed; every write is an
+        // upsert, so writing them again on the main thread is safe.
+        const again = [...this.inFlight.values()];
+        this.inFlight.clear();
+        for (const u of again) {
+          this.inFlight.set(u.seq, u);
+          this.buffered.push(u);
+        }
+        if (this.holds === 0) this.commit();
+      };
+      worker.on("error", gone);
+      worker.on("exit", () => gone());
+      this.worker = worker;
+      return worker;
+    } catch (err) {
+      this.workerFailed = true;
+      logger.warnOnce("writer-thread-failed", `Embedded store writer thread could not start (${errorMessage(err)}); writing on the main thread.`);
+      return undefined;
+    }
+  }
+}
