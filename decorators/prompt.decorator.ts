@@ -18,7 +18,7 @@
  * field form works: the decorator returns the field's initializer.
  */
 import { getClient } from "../src/client/get-client";
-import { LANGFUSE_CLIENT, LANGFUSE_PROMPT_REF_TRANSFORM } from "../src/di/tokens";
+import { LANGFUSE_CLIENT, LANGFUSE_PROMPT_REF_TRANSFORM, promptRefToken } from "../src/di/tokens";
 import type { Prompt as WirePrompt } from "../src/api/types";
 import { LangfuseError, LangfuseValidationError } from "../src/errors";
 import { PromptRef, type PromptRefOptions, type PromptSource, validatePromptRef } from "../src/prompts/prompt-ref";
@@ -63,6 +63,10 @@ const R = Reflect as ReflectWithMetadata;
 // tsyringe reads constructor-parameter tokens from this reflect-metadata key (what its own
 // `@inject` / `@injectWithTransform` write). Writing it here keeps tsyringe out of decorators/.
 const TSYRINGE_PARAM_TOKENS = "injectionTokens";
+// NestJS reads explicit constructor-parameter tokens from this key (what its `@Inject(token)`
+// writes); the token is deterministic per prompt name and options, and `LangfuseModule`
+// provides one PromptRef per token in use.
+const NEST_PARAM_TOKENS = "self:paramtypes";
 
 /**
  * As a type, `Prompt` stays the API's prompt object (`TextPrompt | ChatPrompt`), so the package
@@ -143,6 +147,8 @@ function defineParameterInjection(ctor: Function, index: number, name: string, o
   const tokens = (R.getOwnMetadata(TSYRINGE_PARAM_TOKENS, ctor) as Record<number, unknown> | undefined) ?? {};
   tokens[index] = { token: LANGFUSE_CLIENT, transform: LANGFUSE_PROMPT_REF_TRANSFORM, transformArgs: [name, options] };
   R.defineMetadata(TSYRINGE_PARAM_TOKENS, tokens, ctor);
+  const nestDeps = (R.getOwnMetadata(NEST_PARAM_TOKENS, ctor) as Array<{ index: number; param: unknown }> | undefined) ?? [];
+  R.defineMetadata(NEST_PARAM_TOKENS, [...nestDeps, { index, param: promptRefToken(name, options) }], ctor);
   recordInjection(ctor, { name, options, parameterIndex: index });
 }
 

@@ -18,6 +18,7 @@ const SAMPLES: { dir: string; what: string }[] = [
   { dir: "qa", what: "a dataset and a decorator-registered experiment suite" },
   { dir: "openai", what: "observeOpenAI against a local OpenAI-compatible stub, inside @Observe methods" },
   { dir: "langchain", what: "a LangChain chain and a LangGraph graph traced by the CallbackHandler" },
+  { dir: "nest", what: "a NestJS app: LangfuseModule, a traced request per call, an injected prompt, image media" },
 ];
 
 async function main(): Promise<number> {

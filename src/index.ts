@@ -247,3 +247,10 @@ export {
 export { registerLangfuse, resolveLangfuse, type RegisterLangfuseOptions } from "./di/register-langfuse";
 export { resolveClient, type ClientResolver } from "./di/resolve-client";
 export { LANGFUSE_CLIENT, LANGFUSE_PROMPT_REF_TRANSFORM, type PromptRefTransform, type TypedToken } from "./di/tokens";
+
+// Media
+export { LangfuseMedia, type LangfuseMediaInit } from "./media/langfuse-media";
+export { resolveMediaReferences, type ResolveMediaReferencesOptions } from "./media/resolve-media-references";
+export { formatMediaReference, parseMediaReference, type MediaSource, type ParsedMediaReference } from "./media/media-reference";
+export { configureMedia, type MediaSettings } from "./media/media-settings";
+export { MEDIA_CONTENT_TYPES, MEDIA_MAX_CONTENT_LENGTH } from "./media/media-content";

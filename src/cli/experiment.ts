@@ -32,8 +32,10 @@ prints its results and threshold checks, and exits with:
      no suite matched)
 
 Default files: ${DEFAULT_SUITE_GLOBS.join(", ")} (node_modules and dist ignored).
-A suite file may export \`container\` (any object with resolve(token)) to resolve suites
-through your DI container; otherwise suites are constructed without arguments.
+A suite file may export \`container\` (any object with resolve(token), or a promise of one;
+a close() method is called at the end) to resolve suites through your DI container (Nest:
+nestSuiteContainer from langfuse-decorators/nestjs); otherwise suites are constructed without
+arguments.
 Data goes to the client configured by LANGFUSE_* (the embedded store when no keys are set).
 
 Options:
@@ -126,6 +128,7 @@ export async function runExperimentCli(argv: string[], io: ExperimentCliIo): Pro
   let report: SuiteRunReport | undefined;
   let verdict: Verdict;
   let client: Langfuse | undefined;
+  let container: DiContainer | undefined;
   try {
     const files = findFiles(args.patterns, io.cwd);
     if (files.length === 0) throw new Error(`no suite files found for ${(args.patterns.length ? args.patterns : DEFAULT_SUITE_GLOBS).join(", ")}`);
@@ -135,7 +138,6 @@ export async function runExperimentCli(argv: string[], io: ExperimentCliIo): Pro
     // Suites are the classes these files registered, plus any they export (a module served
     // from a cache does not register again).
     const exportedSuites = new Set<SuiteClass>();
-    let container: DiContainer | undefined;
     for (const file of files) {
       let mod: Record<string, unknown>;
       try {
@@ -148,7 +150,8 @@ export async function runExperimentCli(argv: string[], io: ExperimentCliIo): Pro
       for (const value of Object.values(mod)) {
         if (typeof value === "function" && getSuiteOptions(value)) exportedSuites.add(value as SuiteClass);
       }
-      const exported = mod.container ?? (mod.default as Record<string, unknown> | undefined)?.container;
+      // A container may be a promise (a DI framework that boots asynchronously, e.g. Nest).
+      const exported: unknown = await (mod.container ?? (mod.default as Record<string, unknown> | undefined)?.container);
       if (!container && isContainer(exported)) container = exported;
     }
     const suites: SuiteClass[] = getRegisteredSuites()
@@ -174,8 +177,11 @@ export async function runExperimentCli(argv: string[], io: ExperimentCliIo): Pro
   } catch (error) {
     verdict = errorVerdict(errorMessage(error));
   } finally {
-    // The CLI owns the process: deliver everything and release the store so it can exit.
+    // The CLI owns the process: deliver everything and release the store so it can exit; a
+    // container with close() (an application context) is closed too.
     if (client) await client.shutdown();
+    const closable = container as { close?: () => unknown } | undefined;
+    if (typeof closable?.close === "function") await Promise.resolve(closable.close()).catch(() => undefined);
   }
 
   (verdict.exitCode === 0 ? io.stdout : io.stderr)(`\n${verdict.text}\n`);

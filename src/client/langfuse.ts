@@ -50,6 +50,7 @@ import type { Backend } from "./backend/backend";
 import { createBackend } from "./backend/create-backend";
 import { createClientEvals, type ClientEvals } from "./evals";
 import { registerClient, unregisterClient } from "./registry";
+import { attachMediaUploads } from "../media/media-uploads";
 
 declare module "../tracing/client-handle" {
   /**
@@ -190,6 +191,7 @@ export class Langfuse {
         checkProcessorReach: setup.checkProcessorReach,
       });
     }
+    this.registerFlushable(attachMediaUploads(this.api, this.spanProcessor));
     if (!internals) registerClient(this);
   }
 

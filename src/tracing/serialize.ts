@@ -3,6 +3,17 @@ import { TRUNCATION_MARKER } from "./constants";
 import { errorMessage } from "../errors";
 
 /**
+ * A transform of every serialized value before truncation; the media layer installs one that
+ * swaps media content for references (src/media). Must be cheap when there is nothing to do
+ * and must not throw.
+ */
+let serializedValueHook: ((serialized: string) => string) | undefined;
+
+export function setSerializedValueHook(hook: ((serialized: string) => string) | undefined): void {
+  serializedValueHook = hook;
+}
+
+/**
  * Turns any value into the wire string of an input/output/metadata attribute.
  * Rules (compatible with the official SDKs, extended where they lose data):
  *  - strings pass through raw (not JSON-quoted, lone surrogates made U+FFFD); undefined gives
@@ -30,6 +41,7 @@ export function serializeValue(value: unknown, maxChars: number): string | undef
     out = stringify(value);
   }
   if (out === undefined) return undefined;
+  if (serializedValueHook !== undefined) out = serializedValueHook(out);
   return truncate(out, maxChars);
 }
 

@@ -230,6 +230,12 @@ export class LangfuseSpanProcessor implements SpanProcessor {
   private errors: string[] = [];
   private readonly reason: string | undefined;
 
+  /**
+   * Sees every span about to be queued for export (the media layer reads the media references
+   * in its input/output/metadata here). Must be cheap and must not throw.
+   */
+  onSpanQueued: ((span: ReadableSpan) => void) | undefined = undefined;
+
   /** Set when this processor opened its destination itself (standalone use); released on shutdown. */
   private readonly ownedTarget: StandaloneExportTarget | undefined;
 
@@ -332,6 +338,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
       if (this.dropped === 1) logger.warnOnce("span-queue-full", `Span queue is full (${this.config.maxQueueSize}); dropping spans until it drains.`);
       return;
     }
+    if (this.onSpanQueued !== undefined) this.onSpanQueued(span);
     this.queue.push(span);
     if (this.queue.length >= this.config.flushAt) {
       if (!this.pumpScheduled) this.schedulePump();

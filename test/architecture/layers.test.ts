@@ -18,6 +18,7 @@ const LAYERS: ReadonlyArray<{ name: string; match: (file: string) => boolean }> 
   { name: "api", match: (f) => f.startsWith("src/api/") },
   { name: "local", match: (f) => f.startsWith("src/local/") },
   { name: "tracing", match: (f) => f.startsWith("src/tracing/") },
+  { name: "media", match: (f) => f.startsWith("src/media/") },
   { name: "scores", match: (f) => f.startsWith("src/scores/") },
   { name: "prompts", match: (f) => f.startsWith("src/prompts/") },
   { name: "experiments", match: (f) => f.startsWith("src/experiments/") && !f.startsWith("src/experiments/suites/") },

@@ -105,11 +105,11 @@ describe("Langfuse client", () => {
       },
     };
     const broken: Flushable = {
-      name: "media",
+      name: "links",
       flush: async () => {
-        throw new Error("media queue exploded");
+        throw new Error("links queue exploded");
       },
-      shutdown: async () => report("media"),
+      shutdown: async () => report("links"),
     };
     lf.registerFlushable(slow);
     lf.registerFlushable(broken);
@@ -119,8 +119,9 @@ describe("Langfuse client", () => {
     expect(slowDone).toBe(true);
     expect(result.delivered).toBe(4);
     expect(result.dropped).toBe(1);
-    expect(result.reports.map((r) => r.name).sort()).toEqual(["media", "scores", "spans"]);
-    expect(result.errors).toContain("media: media queue exploded");
+    // "media" is the client's own media upload queue.
+    expect(result.reports.map((r) => r.name).sort()).toEqual(["links", "media", "scores", "spans"]);
+    expect(result.errors).toContain("links: links queue exploded");
   });
 
   it("shutdown() is idempotent, shuts every queue down and unregisters the client", async () => {

@@ -2,8 +2,26 @@ import "reflect-metadata";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Controller, Get, Injectable, Module, Param, Post, SetMetadata, type INestApplicationContext, type OnModuleInit } from "@nestjs/common";
-import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from "@nestjs/common/constants";
+import {
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  Param,
+  Post,
+  SetMetadata,
+  UseGuards,
+  UseInterceptors,
+  UsePipes,
+  type CallHandler,
+  type CanActivate,
+  type ExecutionContext,
+  type INestApplicationContext,
+  type NestInterceptor,
+  type OnModuleInit,
+  type PipeTransform,
+} from "@nestjs/common";
+import { GUARDS_METADATA, INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA, PIPES_METADATA, ROUTE_ARGS_METADATA } from "@nestjs/common/constants";
 import { DiscoveryModule, DiscoveryService, MetadataScanner, NestFactory, Reflector } from "@nestjs/core";
 import { Langfuse, Observe } from "../../src";
 
@@ -57,6 +75,44 @@ class ItemsController {
   @Observe({ name: "items-run" })
   async run(@Param("n") n: string): Promise<number> {
     return this.worker.handleBelow(Number(n));
+  }
+}
+
+class AllowGuard implements CanActivate {
+  canActivate(_ctx: ExecutionContext): boolean {
+    return true;
+  }
+}
+class PassInterceptor implements NestInterceptor {
+  intercept(_ctx: ExecutionContext, next: CallHandler) {
+    return next.handle();
+  }
+}
+class TrimPipe implements PipeTransform {
+  transform(v: unknown): unknown {
+    return typeof v === "string" ? v.trim() : v;
+  }
+}
+
+/** Method-level guards, interceptors and pipes with @Observe above and below them. */
+@Controller("enhanced")
+class EnhancedController {
+  @Observe()
+  @Get("above")
+  @UseGuards(AllowGuard)
+  @UseInterceptors(PassInterceptor)
+  @UsePipes(TrimPipe)
+  above(): string {
+    return "above";
+  }
+
+  @Get("below")
+  @UseGuards(AllowGuard)
+  @UseInterceptors(PassInterceptor)
+  @UsePipes(TrimPipe)
+  @Observe()
+  below(): string {
+    return "below";
   }
 }
 
@@ -138,6 +194,16 @@ describe("@Observe with NestJS decorators (real application context)", () => {
     expect(proto.getItem.length).toBe(1);
     expect(proto.run.name).toBe("run");
     expect(JobWorker.prototype.handleBelow.length).toBe(1);
+  });
+
+  it("method-level @UseGuards / @UseInterceptors / @UsePipes metadata survives @Observe in both orders", () => {
+    const reflector = app.get(Reflector);
+    for (const fn of [EnhancedController.prototype.above, EnhancedController.prototype.below]) {
+      expect(reflector.get(GUARDS_METADATA, fn)).toEqual([AllowGuard]);
+      expect(reflector.get(INTERCEPTORS_METADATA, fn)).toEqual([PassInterceptor]);
+      expect(reflector.get(PIPES_METADATA, fn)).toEqual([TrimPipe]);
+      expect(reflector.get(PATH_METADATA, fn)).toBe(fn.name);
+    }
   });
 
   it("calls on Nest-resolved instances (and via discovered handlers) produce nested spans in the embedded store", async () => {

@@ -120,14 +120,15 @@ void new Service().ask("x"); void f; void done;
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.status).toBe(0);
   });
-  it("keeps the embedded store and the server out of the main entry; they load from subpaths", () => {
+  it("keeps the embedded store, the server and NestJS out of the main entry; they load from subpaths", () => {
     writeFileSync(
       join(dir, "subpaths.js"),
       `
 const loaded = (name) => Object.keys(require.cache).some((m) => m.includes("/node_modules/" + name + "/"));
 const lf = require("langfuse-decorators");
-const before = { sqlite: loaded("better-sqlite3"), fastify: loaded("fastify"), phone: loaded("libphonenumber-js"), openai: loaded("openai"), langchain: loaded("@langchain/core") };
+const before = { sqlite: loaded("better-sqlite3"), fastify: loaded("fastify"), phone: loaded("libphonenumber-js"), openai: loaded("openai"), langchain: loaded("@langchain/core"), nest: loaded("@nestjs/core") };
 const server = require("langfuse-decorators/server");
+const nestjs = require("langfuse-decorators/nestjs");
 const local = require("langfuse-decorators/local");
 const integrations = [typeof require("langfuse-decorators/openai").observeOpenAI, typeof require("langfuse-decorators/langchain").CallbackHandler];
 (async () => {
@@ -139,7 +140,7 @@ const integrations = [typeof require("langfuse-decorators/openai").observeOpenAI
   const store = local.openLocalStore(":memory:");
   const health = await new local.LocalApi(store).health();
   store.close();
-  process.stdout.write("\\nRESULT " + JSON.stringify({ before, ok, health: health.status, exports: [typeof server.startServer, typeof local.LocalSpanExporter], integrations }));
+  process.stdout.write("\\nRESULT " + JSON.stringify({ before, ok, health: health.status, exports: [typeof server.startServer, typeof local.LocalSpanExporter, typeof nestjs.LangfuseModule.forRoot], integrations }));
 })().catch((e) => { console.error(e); process.exit(1); });
 `,
     );
@@ -150,10 +151,10 @@ const integrations = [typeof require("langfuse-decorators/openai").observeOpenAI
     // An app that talks to a Langfuse server never loads the native SQLite addon or fastify, nor
     // class-validator's phone-number metadata (src/config/class-validator.ts says why).
     // Nor the LLM frameworks the integrations wrap (optional peers, loaded by their subpaths).
-    expect(result.before).toEqual({ sqlite: false, fastify: false, phone: false, openai: false, langchain: false });
+    expect(result.before).toEqual({ sqlite: false, fastify: false, phone: false, openai: false, langchain: false, nest: false });
     expect(result.ok).toBe(true);
     expect(result.health).toBe("OK");
-    expect(result.exports).toEqual(["function", "function"]);
+    expect(result.exports).toEqual(["function", "function", "function"]);
     expect(result.integrations).toEqual(["function", "function"]);
   });
 });

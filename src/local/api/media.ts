@@ -7,24 +7,10 @@
 import { createHash } from "node:crypto";
 import type { LangfuseApi } from "../../api/langfuse-api";
 import type * as T from "../../api/types";
+import { MEDIA_CONTENT_TYPES, MEDIA_MAX_CONTENT_LENGTH } from "../../api/media-limits";
 import type { LocalStore } from "../store";
 import { badRequest, invalidData, isPlainObject, notFound, nowIso, type Issue } from "./common";
 
-export const MEDIA_CONTENT_TYPES: ReadonlySet<string> = new Set(
-  (
-    "image/png image/jpeg image/jpg image/webp image/gif image/svg+xml image/tiff image/bmp image/avif image/heic " +
-    "audio/mpeg audio/mp3 audio/wav audio/ogg audio/oga audio/aac audio/mp4 audio/flac audio/opus audio/webm " +
-    "video/mp4 video/webm video/ogg video/mpeg video/quicktime video/x-msvideo video/x-matroska " +
-    "text/plain text/html text/css text/csv text/markdown text/x-python application/javascript text/x-typescript " +
-    "application/x-yaml application/pdf application/msword application/vnd.ms-excel " +
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet application/zip application/json application/xml " +
-    "application/octet-stream application/vnd.openxmlformats-officedocument.wordprocessingml.document " +
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation application/rtf application/x-ndjson " +
-    "application/vnd.apache.parquet application/gzip application/x-tar application/x-7z-compressed"
-  ).split(" "),
-);
-/** Largest accepted upload (the server's LANGFUSE_S3_MEDIA_MAX_CONTENT_LENGTH default is 1 GB). */
-export const MEDIA_MAX_CONTENT_LENGTH = 1_000_000_000;
 const HASH_RE = /^[A-Za-z0-9+/=]{44}$/;
 /** How long a media URL is advertised as valid (the server signs them for one hour). */
 const URL_TTL_MS = 3_600_000;
