@@ -308,10 +308,12 @@ describe("media in HTTP mode against the local server", () => {
     try {
       const span = lost.startObservation({ name: "lost-media", input: { picture: image(512).uri } });
       span.end();
-      const report = await lost.flush();
+      // Spans to a dead endpoint are kept and retried (reported pending at the timeout); the
+      // upload fails for good after its retries and is counted.
+      const report = await lost.flush({ timeoutMs: 20_000 });
       expect(report.reports.find((r) => r.name === "media")).toMatchObject({ delivered: 0, failed: 1 });
     } finally {
-      await lost.shutdown();
+      await lost.shutdown({ timeoutMs: 500 });
     }
   });
 });
