@@ -76,11 +76,10 @@ export function createClientEvals(client: EvalsClient & LangfuseClient): ClientE
     ...(backend.writesInProcess && config.tracingEnabled
       ? {
           sendSoon: () => {
-            // Spans first. An export of up to 64 spans is written at once and takes the queued
-            // scores into its transaction (connectScores), so the scores' own send, scheduled
-            // after it, finds nothing left. A larger export is written in steps from a later
-            // turn: the scores' send may then commit them in their own transaction first (one
-            // extra commit; nothing is lost or written twice), as when no export runs.
+            // Spans first: each span export starts the queued scores' send at its start
+            // (connectScores), so the scores' own send, scheduled after it, usually finds
+            // nothing left; when it does find scores, they go in their own commit (nothing is
+            // lost or written twice), as when no export runs.
             spansInFlight ??= client.spanProcessor.forceFlush().then(
               () => (spansInFlight = undefined),
               () => (spansInFlight = undefined),

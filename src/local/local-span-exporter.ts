@@ -22,8 +22,9 @@ const companions = new WeakMap<LocalStore, Set<(committed: Promise<void>) => voi
 
 /**
  * Registers `write` to run at the start of every span export into `store`, so that what it
- * writes through `store.writer` (e.g. LocalApi's `ingestion.batch` for queued scores) joins the
- * export's transaction and shares its commit: one commit instead of two per batch. `write` runs
+ * writes through `store.writer` joins the export's transaction and shares its commit: one
+ * commit instead of two per batch. (Queued scores, sent through LocalApi's `ingestion.batch`,
+ * are validated against their score configs and committed on the main connection instead.) `write` runs
  * on the application's thread and must only start writes (not wait for them); a throw is
  * caught and ignored here (the spans still commit). `committed` resolves once the shared
  * transaction committed and rejects if it failed: only then may the writer count its rows as
