@@ -5,8 +5,7 @@ import type { EvalsHost } from "../experiments/host";
 import type { Flushable } from "../flushable";
 import { ScoreManager } from "../scores/score-manager";
 import type { LangfuseClient } from "../tracing/client-handle";
-import type { StartAsCurrentObservationOptions } from "../tracing/observations";
-import type { LangfuseSpan } from "../tracing/observations";
+import type { LangfuseSpan, StartAsCurrentObservationOptions } from "../tracing/observations";
 import { isTraceSampled } from "../tracing/sampling";
 import type { Backend } from "./backend/backend";
 

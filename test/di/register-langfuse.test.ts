@@ -111,3 +111,33 @@ describe("registerLangfuse + @Prompt constructor parameters (tsyringe)", () => {
     ]);
   });
 });
+
+describe("registerLangfuse without a client or options", () => {
+  it("uses the default client (getClient()), not a second client beside it", async () => {
+    const info = jest.spyOn(console, "info").mockImplementation(() => undefined);
+    const envDb = process.env.LANGFUSE_LOCAL_DB;
+    process.env.LANGFUSE_LOCAL_DB = ":memory:"; // the default client created here stays in memory
+    const { getClient } = await import("../../src/client/get-client");
+    const { resolveClient } = await import("../../src/di/resolve-client");
+    const child = globalContainer.createChildContainer();
+    registerLangfuse(child);
+    const fromContainer = resolveLangfuse(child);
+    try {
+      expect(fromContainer).toBe(getClient());
+      expect(child.resolve(Langfuse)).toBe(fromContainer);
+      // resolveClient: the container's client, else the default one.
+      expect(resolveClient(child)).toBe(fromContainer);
+      expect(resolveClient()).toBe(getClient());
+      const own = globalContainer.createChildContainer();
+      registerLangfuse(own, { localDbPath: ":memory:" });
+      const ownClient = resolveLangfuse(own);
+      expect(ownClient).not.toBe(fromContainer);
+      await ownClient.shutdown();
+    } finally {
+      await fromContainer.shutdown();
+      if (envDb === undefined) delete process.env.LANGFUSE_LOCAL_DB;
+      else process.env.LANGFUSE_LOCAL_DB = envDb;
+      info.mockRestore();
+    }
+  });
+});
