@@ -122,7 +122,7 @@ export class LocalSpanExporter implements SpanExporter {
           const batch = mapSpans(this.store, chunk);
           rejected += batch.rejected;
           for (const e of batch.errors) if (errors.length < 5) errors.push(e);
-          const unit = writer.write("spans", batch.mapped);
+          const unit = writer.write(batch.mapped);
           unit.catch(() => undefined); // awaited below; a failure must not be unhandled meanwhile
           units.push(unit);
         }

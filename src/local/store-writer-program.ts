@@ -1,5 +1,5 @@
 /**
- * The SQL side of the embedded store's span and score writes, shared by the main thread (the
+ * The SQL side of the embedded store's span writes, shared by the main thread (the
  * server, `:memory:` stores, and the fallback when no worker thread can start) and the writer
  * thread (store-writer.ts). The thread runs these functions from their source text (`eval`
  * worker), which works the same from the compiled package and from TypeScript sources under
@@ -15,25 +15,6 @@ import type Database from "better-sqlite3";
 import type { SynchronousLevel } from "../config/local-db";
 import type { MappedSpan } from "./ingest/mapping/records";
 
-/** A validated score, as the `scores` table stores it (times set by the writer). */
-export interface ScoreRowInput {
-  id: string;
-  name: string;
-  value: number | null;
-  string_value: string | null;
-  data_type: string;
-  source: string;
-  trace_id: string | null;
-  observation_id: string | null;
-  session_id: string | null;
-  dataset_run_id: string | null;
-  comment: string | null;
-  metadata: string | null;
-  config_id: string | null;
-  queue_id: string | null;
-  environment: string;
-}
-
 /** What one write unit did: rows written, rows rejected alone (with the first few reasons). */
 export interface UnitOutcome {
   written: number;
@@ -48,14 +29,12 @@ export interface UnitOutcome {
 export interface RowWriter {
   /** Writes mapped spans; the caller holds the transaction. Throws if any row fails. */
   spans(rows: readonly MappedSpan[]): number;
-  /** Upserts validated scores; the caller holds the transaction. */
-  scores(rows: readonly ScoreRowInput[], now: string): void;
   /**
    * Writes a unit inside the caller's transaction, in a savepoint: when the whole unit fails,
    * it is rolled back and written row by row, each row in its own savepoint, so a row SQLite
    * refuses is rejected alone and counted.
    */
-  unit(kind: "spans" | "scores", rows: readonly unknown[]): UnitOutcome;
+  unit(rows: readonly MappedSpan[]): UnitOutcome;
 }
 
 /** Builds the row writer of one connection (statements prepared on first use). Self-contained: see the file comment. */
@@ -97,7 +76,6 @@ export function createRowWriter(db: Database.Database): RowWriter {
     resourceId: Database.Statement;
     insertResource: Database.Statement;
     resourceIds: Map<string, number>;
-    upsertScore: Database.Statement;
   }
   let st: Statements | undefined;
   const statements = (): Statements =>
@@ -130,17 +108,6 @@ export function createRowWriter(db: Database.Database): RowWriter {
       resourceId: db.prepare("SELECT id FROM otel_resources WHERE json = ?"),
       insertResource: db.prepare("INSERT OR IGNORE INTO otel_resources (json) VALUES (?)"),
       resourceIds: new Map(),
-      // Positional parameters: binding 18 named ones from an object cost more than the insert.
-      upsertScore: db.prepare(
-        `INSERT INTO scores (id, name, value, string_value, data_type, source, trace_id, observation_id, session_id, dataset_run_id,
-           comment, metadata, config_id, queue_id, environment, timestamp, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET name = excluded.name, value = excluded.value, string_value = excluded.string_value,
-           data_type = excluded.data_type, source = excluded.source, trace_id = excluded.trace_id,
-           observation_id = excluded.observation_id, session_id = excluded.session_id, dataset_run_id = excluded.dataset_run_id,
-           comment = excluded.comment, metadata = excluded.metadata, config_id = excluded.config_id, queue_id = excluded.queue_id,
-           environment = excluded.environment, timestamp = excluded.timestamp, updated_at = excluded.updated_at`,
-      ),
     });
 
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -308,25 +275,13 @@ export function createRowWriter(db: Database.Database): RowWriter {
     return traces.size;
   };
 
-  const scores = (rows: readonly ScoreRowInput[], now: string): void => {
-    const stmt = statements().upsertScore;
-    for (const r of rows) {
-      stmt.run(
-        r.id, r.name, r.value, r.string_value, r.data_type, r.source, r.trace_id, r.observation_id, r.session_id, r.dataset_run_id,
-        r.comment, r.metadata, r.config_id, r.queue_id, r.environment, now, now, now,
-      );
-    }
-  };
-
-  const write = (kind: "spans" | "scores", rows: readonly unknown[]): number =>
-    kind === "spans" ? spans(rows as MappedSpan[]) : (scores(rows as ScoreRowInput[], new Date().toISOString()), 0);
   const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-  const unit = (kind: "spans" | "scores", rows: readonly unknown[]): UnitOutcome => {
+  const unit = (rows: readonly MappedSpan[]): UnitOutcome => {
     if (rows.length === 0) return { written: 0, traces: 0, rejected: 0, errors: [] };
     // better-sqlite3 runs a transaction function nested in an open transaction as a savepoint.
     try {
-      const traces = db.transaction(() => write(kind, rows))();
+      const traces = db.transaction(() => spans(rows))();
       return { written: rows.length, traces, rejected: 0, errors: [] };
     } catch (err) {
       const code = (err as { code?: unknown }).code;
@@ -335,7 +290,7 @@ export function createRowWriter(db: Database.Database): RowWriter {
       const out: UnitOutcome = { written: 0, traces: 0, rejected: 0, errors: [], rejectedRows: [] };
       for (let i = 0; i < rows.length; i++) {
         try {
-          out.traces += db.transaction(() => write(kind, [rows[i]]))();
+          out.traces += db.transaction(() => spans([rows[i]!]))();
           out.written++;
         } catch (e) {
           out.rejected++;
@@ -347,7 +302,7 @@ export function createRowWriter(db: Database.Database): RowWriter {
     }
   };
 
-  return { spans, scores, unit };
+  return { spans, unit };
 }
 
 /** Data the writer thread is started with. */
@@ -366,7 +321,7 @@ export interface WriterThreadData {
 
 /** A message to the writer thread. */
 export type WriterMessage =
-  | { type: "unit"; seq: number; kind: "spans" | "scores"; rows: unknown[]; commit: boolean }
+  | { type: "unit"; seq: number; rows: MappedSpan[]; commit: boolean }
   | { type: "commit" }
   | { type: "close" };
 
@@ -469,7 +424,7 @@ export function runWriterThread(makeRowWriter: typeof createRowWriter): void {
       if (failed !== undefined) results.push({ seq: msg.seq, error: failed });
       else {
         try {
-          results.push({ seq: msg.seq, outcome: writer.unit(msg.kind, msg.rows) });
+          results.push({ seq: msg.seq, outcome: writer.unit(msg.rows) });
         } catch (err) {
           failed = message(err);
           results.push({ seq: msg.seq, error: failed });

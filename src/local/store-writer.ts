@@ -11,6 +11,7 @@ import {
   type WriterReply,
   type WriterThreadData,
 } from "./store-writer-program";
+import type { MappedSpan } from "./ingest/mapping/records";
 
 /** What the writer needs from the store (store.ts implements it; kept small to avoid a cycle). */
 export interface WriterHost {
@@ -32,8 +33,7 @@ export interface WriterThreadSettings {
 
 interface PendingUnit {
   seq: number;
-  kind: "spans" | "scores";
-  rows: unknown[];
+  rows: MappedSpan[];
   resolve: (outcome: UnitOutcome) => void;
   reject: (error: Error) => void;
 }
@@ -44,15 +44,16 @@ const CLOSE_WAIT_MS = 10_000;
 const errorOf = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
 
 /**
- * The embedded store's span and score writes. A file store writes on its own thread with its
+ * The embedded store's span writes. A file store writes on its own thread with its
  * own connection, so a commit (and the WAL restart or checkpoint some commits do, and waiting
  * for another process's write lock) never holds the application's event loop; the main
- * connection only reads, and every read after a write's promise resolved sees it (WAL: a new
+ * connection reads and makes the other writes (scores, prompts, datasets: small, validated
+ * there against the store), and every read after a write's promise resolved sees it (WAL: a new
  * read transaction sees every commit before it). A `:memory:` store (one connection only), a
  * read-only one, or one whose thread cannot start writes on the main thread instead, with the
  * same results.
  *
- * Writes are units (a chunk of mapped spans, a batch of scores). Units commit together: while
+ * Writes are units (a chunk of mapped spans). Units commit together: while
  * some caller holds the writer (`hold()`, an export writing its chunks), units join one
  * transaction that commits when the last hold is released; otherwise each unit commits at
  * once. A unit's promise resolves after its commit, with what it wrote and what it rejected
@@ -102,17 +103,17 @@ export class StoreWriter {
   }
 
   /** Writes one unit; see the class comment. */
-  write(kind: "spans" | "scores", rows: unknown[]): Promise<UnitOutcome> {
+  write(rows: MappedSpan[]): Promise<UnitOutcome> {
     if (this.closed) return Promise.reject(new Error("The local store is closed"));
     this.host.noteWrite?.();
     return new Promise<UnitOutcome>((resolve, reject) => {
-      const unit: PendingUnit = { seq: ++this.seq, kind, rows, resolve, reject };
+      const unit: PendingUnit = { seq: ++this.seq, rows, resolve, reject };
       this.inFlight.set(unit.seq, unit);
       const worker = this.ensureWorker();
       if (worker) {
         // A pending write keeps the process alive until it committed (an idle thread does not).
         if (this.inFlight.size === 1) worker.ref();
-        this.post(worker, { type: "unit", seq: unit.seq, kind, rows, commit: this.holds === 0 });
+        this.post(worker, { type: "unit", seq: unit.seq, rows, commit: this.holds === 0 });
         this.uncommitted = this.holds === 0 ? 0 : this.uncommitted + 1;
       } else {
         this.buffered.push(unit);
@@ -152,7 +153,7 @@ export class StoreWriter {
     const writer = this.rowWriter;
     let outcomes: UnitOutcome[];
     try {
-      outcomes = this.host.transaction(() => units.map((u) => writer.unit(u.kind, u.rows)));
+      outcomes = this.host.transaction(() => units.map((u) => writer.unit(u.rows)));
     } catch (err) {
       for (const u of units) this.settle(u.seq, undefined, errorOf(err));
       return;

@@ -66,7 +66,7 @@ describe("writeSpans (the receiver's commit loop)", () => {
     try {
       const sizes: number[] = [];
       const write = store.writer.write.bind(store.writer);
-      store.writer.write = (kind, rows) => (sizes.push(rows.length), write(kind, rows));
+      store.writer.write = (rows) => (sizes.push(rows.length), write(rows));
       const t0 = Date.now();
       const spans: IngestSpan[] = Array.from({ length: 5000 }, (_, i) => ({
         traceId: hex(i, 32),

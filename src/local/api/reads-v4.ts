@@ -11,6 +11,7 @@ import { asArray, badRequest, inClause, invalidData, notFound, parseDate, parseI
 import { PROJECT_ID } from "./datasets";
 import { filterSql, filterSqlForColumns } from "./metrics";
 import { toObservation, type ObservationRow } from "./reads";
+import type { ScoreRow } from "./scores";
 
 interface TraceContextRow {
   t_user_id: string | null;
@@ -69,28 +70,8 @@ function fieldGroups<G extends string>(v: unknown, all: readonly G[], fallback: 
 
 const rawText = (v: unknown): string | null => (v === null || v === undefined ? null : typeof v === "string" ? v : JSON.stringify(v));
 
-interface ScoreRowV3 {
-  id: string;
-  name: string;
-  value: number | null;
-  string_value: string | null;
-  data_type: T.ScoreDataType;
-  source: T.ScoreSource;
-  trace_id: string | null;
-  observation_id: string | null;
-  session_id: string | null;
-  dataset_run_id: string | null;
-  comment: string | null;
-  metadata: string | null;
-  config_id: string | null;
-  queue_id: string | null;
-  environment: string;
-  timestamp: string;
-  created_at: string;
-  updated_at: string;
-}
 
-export function toScoreV3(r: ScoreRowV3, groups: Set<V4.ScoreFieldGroupV3>): V4.ScoreV3 {
+export function toScoreV3(r: ScoreRow, groups: Set<V4.ScoreFieldGroupV3>): V4.ScoreV3 {
   const value = r.data_type === "NUMERIC" ? (r.value ?? 0) : r.data_type === "BOOLEAN" ? r.value === 1 : (r.string_value ?? "");
   const out: V4.ScoreV3 = {
     id: r.id,
@@ -269,7 +250,7 @@ export class LocalReadsV4 {
     }
     const rows = this.db
       .prepare(`SELECT * FROM scores ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY timestamp DESC, id DESC LIMIT ?`)
-      .all(...args, limit + 1) as ScoreRowV3[];
+      .all(...args, limit + 1) as ScoreRow[];
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const last = page[page.length - 1];
@@ -284,7 +265,7 @@ export class LocalReadsV4 {
     if (!experimentIds.length) return out;
     const rows = this.db
       .prepare(`SELECT * FROM scores WHERE dataset_run_id IN (${inClause(experimentIds.length)}) ORDER BY timestamp DESC, id DESC`)
-      .all(...experimentIds) as ScoreRowV3[];
+      .all(...experimentIds) as ScoreRow[];
     for (const r of rows) {
       const list = out.get(r.dataset_run_id!) ?? [];
       if (list.length < scoreLimit) list.push(toScoreV3(r, new Set(["core", "details", "subject"])));
@@ -401,7 +382,7 @@ export class LocalReadsV4 {
     const traceScores = new Map<string, V4.ScoreV3[]>();
     if (groups.has("scores") && page.length) {
       const ids = [...new Set(page.map((r) => r.trace_id))];
-      const scoreRows = this.db.prepare(`SELECT * FROM scores WHERE trace_id IN (${inClause(ids.length)}) ORDER BY timestamp DESC, id DESC`).all(...ids) as ScoreRowV3[];
+      const scoreRows = this.db.prepare(`SELECT * FROM scores WHERE trace_id IN (${inClause(ids.length)}) ORDER BY timestamp DESC, id DESC`).all(...ids) as ScoreRow[];
       for (const s of scoreRows) {
         const list = traceScores.get(s.trace_id!) ?? [];
         if (list.length < scoreLimit) list.push(toScoreV3(s, new Set(["core", "details", "subject"])));

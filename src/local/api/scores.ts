@@ -28,7 +28,8 @@ const SUBJECT_MESSAGE =
 export const TEXT_SCORE_MAX_LENGTH = 500;
 const CORRECTION_NAME = "output";
 
-interface ScoreRow {
+/** One row of the scores table. */
+export interface ScoreRow {
   id: string;
   name: string;
   value: number | null;

@@ -71,7 +71,7 @@ export function ingestSpans(store: LocalStore, spans: readonly IngestSpan[]): In
   let writer = writers.get(store.db);
   if (!writer) writers.set(store.db, (writer = createRowWriter(store.db)));
   const w = writer;
-  const outcome = store.transaction(() => w.unit("spans", batch.mapped));
+  const outcome = store.transaction(() => w.unit(batch.mapped));
   return {
     observations: outcome.written,
     traces: outcome.traces,
@@ -98,7 +98,7 @@ export async function writeSpans(store: LocalStore, spans: readonly IngestSpan[]
     const batch = mapSpans(store, spans, from, Math.min(spans.length, from + perCommit));
     total.rejected += batch.rejected;
     total.errors.push(...batch.errors);
-    const o = await store.writer.write("spans", batch.mapped);
+    const o = await store.writer.write(batch.mapped);
     total.observations += o.written;
     total.traces += o.traces;
     total.rejected += o.rejected;
