@@ -200,6 +200,8 @@ export class LangfuseSpanProcessor implements SpanProcessor {
   private pumpScheduled = false;
   /** Failed batches waiting for their next attempt, oldest first. */
   private held: HeldBatch[] = [];
+  /** Why the last failed export failed; a report of pending spans names it even while the kept batch is being re-sent (and so not in `held`). */
+  private lastFailure: string | undefined;
   private heldSpans = 0;
   private active = 0;
   private inFlightSpans = 0;
@@ -552,6 +554,7 @@ export class LangfuseSpanProcessor implements SpanProcessor {
       logger.warnOnce("span-export-rejected", `span export failed (${rejected.length} spans rejected): ${detail}`);
     }
     if (retryable.length === 0) return;
+    this.lastFailure = detail;
     this.allowed = 1;
     const now = Date.now();
     const firstFailedAt = previous?.firstFailedAt ?? now;
@@ -684,10 +687,11 @@ export class LangfuseSpanProcessor implements SpanProcessor {
     if (this.repaired > 0) errors.push(`${this.repaired} spans had an invalid name, time or status and were repaired`);
     const pending = this.pendingSpans;
     if (pending > 0) {
-      const kept = this.held[0]?.lastError;
+      const kept = this.held[0]?.lastError ?? this.lastFailure;
       errors.push(`${pending} spans still pending after ${timeoutMs} ms${kept ? ` (last error: ${kept})` : ""}`);
     }
     const report: SpanFlushReport = { name: "spans", delivered: this.delivered, dropped: this.dropped, failed: this.failed, pending, errors };
+    if (pending === 0) this.lastFailure = undefined;
     this.delivered = 0;
     this.dropped = 0;
     this.failed = 0;

@@ -183,11 +183,14 @@ describe.each(["protobuf", "json"] as const)("OTLP/HTTP %s export to a real rece
     langfuse = new Langfuse({ ...TEST_KEYS, baseUrl: receiver.url, timeout: 2, exportEncoding });
     const traced = observe((x: number) => x + 1, { name: "fails-to-export" });
     expect(traced(1)).toBe(2);
-    const result = await langfuse.spanProcessor.flushWithReport(1500);
+    // The first attempt must have been answered for the report to name its error: wait until the
+    // receiver has seen it, then give the flush a timeout a loaded CI machine cannot overrun.
+    for (let i = 0; i < 200 && receiver.requests.length === 0; i++) await langfuse.spanProcessor.flushWithReport(50);
+    const result = await langfuse.spanProcessor.flushWithReport(3000);
     expect(result.delivered).toBe(0);
     expect(result.failed).toBe(0);
     expect(result.pending).toBe(1);
-    expect(result.errors.join(" ")).toMatch(/1 spans still pending after 1500 ms \(last error: .*HTTP 500/);
+    expect(result.errors.join(" ")).toMatch(/1 spans still pending after 3000 ms \(last error: .*HTTP 500/);
     expect(result.errors.join(" ")).not.toContain("sk-lf-test");
     expect(receiver.requests.length).toBeGreaterThan(0);
     // Give up on the kept span so the shutdown in afterEach does not wait out its default timeout.
