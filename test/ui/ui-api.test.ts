@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { LocalUiReads } from "../../src/local/api/ui-reads";
 import { openLocalStore, type LocalStore } from "../../src/local/store";
 import { startServer, type RunningServer } from "../../src/server/start-server";
-import { UiSessions } from "../../src/server/ui/ui-sessions";
+import { LoginThrottle, UiSessions } from "../../src/server/ui/ui-sessions";
 import { defaultUiDir, loadUiAssets } from "../../src/server/ui/ui-static";
 import { ROOT } from "./ui-harness";
 import { seedManyTraces } from "./seed";
@@ -92,6 +92,45 @@ describe("trace URLs", () => {
     expect(html.headers.get("location")).toBe("/#/traces/abc%2F1");
     expect((await fetch(`${server.url}/project/local/traces/abc`, { redirect: "manual" })).status).toBe(401);
     expect((await fetch(`${server.url}/project/local/traces/abc`, { headers: { authorization: BASIC, accept: "text/html" } })).status).toBe(404);
+  });
+});
+
+describe("login throttle", () => {
+  it("refuses an address after 10 wrong keys within a minute, until that minute ends; a good login clears the count", () => {
+    let now = 1_000_000;
+    const throttle = new LoginThrottle(() => now);
+    for (let i = 0; i < 9; i++) throttle.failed("10.0.0.1");
+    expect(throttle.retryAfterSeconds("10.0.0.1")).toBe(0);
+    throttle.succeeded("10.0.0.1");
+    for (let i = 0; i < 10; i++) throttle.failed("10.0.0.1");
+    expect(throttle.retryAfterSeconds("10.0.0.1")).toBe(60);
+    expect(throttle.retryAfterSeconds("10.0.0.2")).toBe(0);
+    now += 59_001;
+    expect(throttle.retryAfterSeconds("10.0.0.1")).toBe(1);
+    now += 1_000;
+    expect(throttle.retryAfterSeconds("10.0.0.1")).toBe(0);
+    // A new window starts with the next failure.
+    throttle.failed("10.0.0.1");
+    expect(throttle.retryAfterSeconds("10.0.0.1")).toBe(0);
+  });
+
+  it("over HTTP: the 11th attempt after 10 wrong keys gets 429 with Retry-After, even with the right keys", async () => {
+    const own = await startServer({ port: 0, dbPath: join(dir, "throttle.db"), publicKey: PK, secretKey: SK, env: {}, uiDir });
+    try {
+      const post = (secretKey: string) =>
+        fetch(`${own.url}/api/ui/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ publicKey: PK, secretKey }) });
+      for (let i = 0; i < 10; i++) expect((await post(`wrong-${i}`)).status).toBe(401);
+      const refused = await post(SK);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+      expect(((await refused.json()) as { message: string }).message).toMatch(/Too many failed logins/);
+      expect(refused.headers.get("set-cookie")).toBeNull();
+      // The API's Basic auth is not locked: scripts with the keys keep working.
+      expect((await fetch(`${own.url}/api/public/traces`, { headers: { authorization: BASIC } })).status).toBe(200);
+    } finally {
+      await own.close();
+    }
   });
 });
 

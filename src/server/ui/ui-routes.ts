@@ -106,14 +106,24 @@ export function registerUiRoutes(app: FastifyInstance, ctx: UiRouteContext): voi
       },
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         if (!sameOrigin(req)) throw new HttpError(403, { message: "Cross-origin login refused", error: "ForbiddenError" });
+        const client = req.ip;
+        const wait = ctx.sessions.logins.retryAfterSeconds(client);
+        if (wait > 0) {
+          reply.header("retry-after", String(wait));
+          throw new HttpError(429, { message: `Too many failed logins: try again in ${wait} s`, error: "TooManyRequestsError" });
+        }
         const { publicKey, secretKey } = req.body as { publicKey: string; secretKey: string };
-        const invalid = () => new HttpError(401, { message: "Invalid credentials: use the server's public and secret key", error: "UnauthorizedError" });
+        const invalid = () => {
+          ctx.sessions.logins.failed(client);
+          return new HttpError(401, { message: "Invalid credentials: use the server's public and secret key", error: "UnauthorizedError" });
+        };
         if (publicKey !== ctx.auth.publicKey) throw invalid();
         try {
           checkAuthorization("Basic " + Buffer.from(`${publicKey}:${secretKey}`).toString("base64"), ctx.auth, "project");
         } catch {
           throw invalid();
         }
+        ctx.sessions.logins.succeeded(client);
         const { token, maxAgeSeconds } = ctx.sessions.create();
         reply.header("set-cookie", `${sessionCookieName(req)}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}`);
         reply.header("cache-control", "no-store");

@@ -7,6 +7,56 @@ export const UI_HEADER = "x-langfuse-ui";
 const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 /** Bounded: logging in again and again evicts the oldest sessions instead of growing memory. */
 const MAX_SESSIONS = 200;
+/** Wrong keys allowed per client address in one window before logins from it are refused. */
+const LOGIN_FAILURES_ALLOWED = 10;
+const LOGIN_WINDOW_MS = 60 * 1000;
+/** Bounded like the sessions: a flood from many addresses evicts the oldest entries. */
+const MAX_LOGIN_CLIENTS = 10_000;
+
+/**
+ * Slows down guessing the keys through the login form: after LOGIN_FAILURES_ALLOWED wrong
+ * attempts from one address within a window, that address is refused (429 with Retry-After)
+ * until the window that began with its first failure ends. A successful login clears its count.
+ * The API's Basic auth is not throttled here: API clients retry on 401 by design, and a key
+ * pair the form refuses is refused there too.
+ */
+export class LoginThrottle {
+  private readonly clients = new Map<string, { failures: number; windowEnds: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Seconds until `client` may try again, or 0 when it may try now. */
+  retryAfterSeconds(client: string): number {
+    const entry = this.clients.get(client);
+    if (!entry) return 0;
+    const left = entry.windowEnds - this.now();
+    if (left <= 0) {
+      this.clients.delete(client);
+      return 0;
+    }
+    return entry.failures >= LOGIN_FAILURES_ALLOWED ? Math.ceil(left / 1000) : 0;
+  }
+
+  failed(client: string): void {
+    const now = this.now();
+    const entry = this.clients.get(client);
+    if (entry && entry.windowEnds > now) {
+      entry.failures++;
+      return;
+    }
+    this.clients.delete(client);
+    while (this.clients.size >= MAX_LOGIN_CLIENTS) {
+      const oldest = this.clients.keys().next().value;
+      if (oldest === undefined) break;
+      this.clients.delete(oldest);
+    }
+    this.clients.set(client, { failures: 1, windowEnds: now + LOGIN_WINDOW_MS });
+  }
+
+  succeeded(client: string): void {
+    this.clients.delete(client);
+  }
+}
 
 /**
  * Browser sessions of the web UI. The browser proves it knows the keys once (POST
@@ -16,8 +66,11 @@ const MAX_SESSIONS = 200;
  */
 export class UiSessions {
   private readonly sessions = new Map<string, number>();
+  readonly logins: LoginThrottle;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now) {
+    this.logins = new LoginThrottle(now);
+  }
 
   create(): { token: string; maxAgeSeconds: number } {
     this.prune();
