@@ -1,6 +1,7 @@
 import type { LangfuseApi } from "../api/langfuse-api";
 import { LangfuseError } from "../errors";
 import { logger } from "../logger";
+import { createHttpMediaStore } from "../media/http-media-store";
 import { setRuntimeResolver } from "../tracing/runtime";
 import type { Backend } from "./backend/backend";
 import { Langfuse } from "./langfuse";
@@ -80,6 +81,8 @@ function detachedBackend(publicKey: string): Backend {
     api,
     createSpanExporter: () => undefined,
     promptApi: () => api,
+    // Its media endpoints reject like the rest of the API.
+    mediaStore: () => createHttpMediaStore(api.media),
     scoreQueueOptions: (flushAt) => ({ flushAt }),
     connectScores: () => undefined,
     writesInProcess: false,

@@ -191,7 +191,7 @@ export class Langfuse {
         checkProcessorReach: setup.checkProcessorReach,
       });
     }
-    this.registerFlushable(attachMediaUploads(this.api, this.spanProcessor));
+    this.registerFlushable(attachMediaUploads(this.backend.mediaStore(), this.spanProcessor));
     if (!internals) registerClient(this);
   }
 

@@ -107,7 +107,8 @@ export class LangfuseMedia {
    * Langfuse would refuse the media (type not allowed, too large).
    */
   toJSON(): string {
-    const ref = referenceFor(this.bytes, this.contentType, this.source);
+    // The hash is kept: the same media in several values (or spans) is hashed once.
+    const ref = referenceFor(this.bytes, this.contentType, this.source, () => this.sha256Hash);
     if (ref !== undefined) return ref;
     const rejection = this.rejection;
     if (rejection) return `<LangfuseMedia ${this.contentType} ${this.bytes.length} bytes, not uploaded: ${rejection}>`;

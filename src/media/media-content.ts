@@ -22,16 +22,18 @@ export function sha256Base64(bytes: Uint8Array): string {
 /**
  * Registers bytes for upload and returns their reference string, or undefined (with a warning
  * once per reason) when they stay inline: uploads off, type not allowed, too large, or the
- * pending queue full.
+ * pending queue full. The hash runs here, on the calling thread: the media id in the reference
+ * is the hash (Langfuse derives the id from it), and the reference goes into the span attribute
+ * being written. `hashOf` gives a hash computed before (a LangfuseMedia serialized again).
  */
-export function referenceFor(bytes: Buffer, contentType: string, source: MediaSource): string | undefined {
+export function referenceFor(bytes: Buffer, contentType: string, source: MediaSource, hashOf: () => string = () => sha256Base64(bytes)): string | undefined {
   if (!mediaSettings.enabled) return undefined;
   const rejected = mediaRejection(contentType, bytes.length);
   if (rejected) {
     logger.warnOnce(`media-rejected:${contentType}`, `media not uploaded, kept inline: ${rejected}`);
     return undefined;
   }
-  const sha256Hash = sha256Base64(bytes);
+  const sha256Hash = hashOf();
   const id = mediaIdFromSha256(sha256Hash);
   if (!pendingMedia.register({ id, sha256Hash, contentType, source, bytes })) return undefined;
   return formatMediaReference(contentType, id, source);

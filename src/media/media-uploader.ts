@@ -1,22 +1,11 @@
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import type { LangfuseApi } from "../api/langfuse-api";
-import { DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, retryDelayMs, type RetryPolicy } from "../api/http/retry-policy";
 import { errorMessage } from "../errors";
 import type { Flushable, FlushReport } from "../flushable";
 import { logger } from "../logger";
 import { MEDIA_REFERENCE_PATTERN, parseMediaReference } from "./media-reference";
 import { mediaSettings } from "./media-settings";
+import type { MediaStore } from "./media-store";
 import { pendingMedia, type KnownMedia, type PendingMedia } from "./pending-media";
-
-/**
- * What uploads need from a backend: the media endpoints, and for the embedded store (whose
- * upload URLs use the `langfuse-local:` scheme) a direct write of the bytes.
- */
-export interface MediaApi {
-  readonly media: LangfuseApi["media"];
-  putMediaBytes?(mediaId: string, bytes: Uint8Array, contentType?: string): void;
-  getMediaBytes?(mediaId: string): { contentType: string; bytes: Buffer };
-}
 
 type Field = "input" | "output" | "metadata";
 
@@ -38,7 +27,6 @@ const FIELD_PREFIXES: ReadonlyArray<[string, Field]> = [
   ["langfuse.trace.output", "output"],
   ["langfuse.trace.metadata", "metadata"],
 ];
-const LOCAL_SCHEME = "langfuse-local:";
 const MAX_QUEUED_JOBS = 10_000;
 
 function fieldOf(key: string): Field | undefined {
@@ -46,15 +34,13 @@ function fieldOf(key: string): Field | undefined {
   return undefined;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref?.());
-
 /**
  * Uploads the media referenced by a client's ended spans, in the background: `claim(span)`
  * (called by the span processor, synchronous and cheap) queues one job per reference; at most
  * `maxConcurrency` uploads run at once. Each upload is POST /api/public/media (content hash as
- * the id; no upload URL means the server has it already), PUT of the bytes to the upload URL,
- * then PATCH with the upload status, as the official SDKs do. Failures are counted and
- * reported by `flush()`, never thrown.
+ * the id; no upload URL means the server has it already), then the bytes go to the backend's
+ * media store (a PUT to the presigned URL and a PATCH with its status for a Langfuse server; a
+ * write into the embedded store). Failures are counted and reported by `flush()`, never thrown.
  */
 export class MediaUploader implements Flushable {
   readonly name = "media";
@@ -67,13 +53,10 @@ export class MediaUploader implements Flushable {
   private dropped = 0;
   private failed = 0;
   private errors: string[] = [];
-  private readonly retry: RetryPolicy;
   /** Uploads of one id in flight: a second job for the same bytes waits for the first. */
   private readonly inFlight = new Map<string, Promise<void>>();
 
-  constructor(readonly api: MediaApi) {
-    this.retry = { ...DEFAULT_RETRY_POLICY, maxRetries: mediaSettings.maxRetries, baseDelayMs: mediaSettings.retryBaseDelayMs };
-  }
+  constructor(readonly store: MediaStore) {}
 
   /** Queues uploads for the media references in a span's input, output and metadata. Never throws. */
   claim(span: ReadableSpan): void {
@@ -169,7 +152,7 @@ export class MediaUploader implements Flushable {
     const info = job.pending
       ? { sha256Hash: job.pending.sha256Hash, contentType: job.pending.contentType, contentLength: job.pending.bytes.length }
       : job.known!;
-    const { uploadUrl, mediaId } = await this.api.media.create({
+    const { uploadUrl, mediaId } = await this.store.media.create({
       traceId: job.traceId,
       observationId: job.observationId,
       field: job.field,
@@ -180,37 +163,8 @@ export class MediaUploader implements Flushable {
     if (!uploadUrl) return; // the server has these bytes already
     if (mediaId !== job.mediaId) throw new Error(`the server gave media id ${mediaId} for content hashed as ${job.mediaId}`);
     if (!job.pending) throw new Error("the server asks for bytes that are no longer held (uploaded earlier in this process)");
-    const started = Date.now();
-    const { status, error } = await this.putBytes(uploadUrl, job.pending);
-    if (!uploadUrl.startsWith(LOCAL_SCHEME)) {
-      await this.api.media.patch(mediaId, { uploadedAt: new Date().toISOString(), uploadHttpStatus: status, uploadHttpError: error ?? null, uploadTimeMs: Date.now() - started });
-    }
-    if (status < 200 || status >= 300) throw new Error(`upload answered HTTP ${status}${error ? `: ${error.slice(0, 200)}` : ""}`);
-  }
-
-  /** PUTs the bytes to a (signed) upload URL, retrying network errors, 408, 429 and 5xx. */
-  private async putBytes(url: string, media: PendingMedia): Promise<{ status: number; error?: string }> {
-    if (url.startsWith(LOCAL_SCHEME)) {
-      if (typeof this.api.putMediaBytes !== "function") throw new Error("the backend handed out an embedded-store upload URL but cannot store bytes");
-      this.api.putMediaBytes(media.id, media.bytes, media.contentType);
-      return { status: 200 };
-    }
-    for (let attempt = 0; ; attempt++) {
-      let retryAfter: number | undefined;
-      try {
-        const res = await fetch(url, {
-          method: "PUT",
-          body: media.bytes as unknown as Uint8Array<ArrayBuffer>,
-          headers: { "content-type": media.contentType, "x-amz-checksum-sha256": media.sha256Hash, "x-ms-blob-type": "BlockBlob" },
-        });
-        const text = res.ok ? undefined : await res.text().catch(() => "");
-        if (res.ok || !isRetryableStatus(res.status) || attempt >= this.retry.maxRetries) return { status: res.status, error: text };
-        retryAfter = parseRetryAfter(res.headers.get("retry-after"));
-      } catch (err) {
-        if (attempt >= this.retry.maxRetries) throw err;
-      }
-      await sleep(retryDelayMs(this.retry, attempt, retryAfter));
-    }
+    const { bytes, contentType, sha256Hash } = job.pending;
+    await this.store.upload({ mediaId, uploadUrl, bytes, contentType, sha256Hash });
   }
 
   /** Waits until every queued upload is done; reports what happened since the last report. */

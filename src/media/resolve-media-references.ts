@@ -1,8 +1,15 @@
 import { errorMessage } from "../errors";
 import { logger } from "../logger";
+import type { LangfuseApi } from "../api/langfuse-api";
+import { createHttpMediaStore } from "./http-media-store";
 import { MEDIA_REFERENCE_PATTERN, parseMediaReference } from "./media-reference";
-import type { MediaApi } from "./media-uploader";
-import { defaultMediaApi } from "./media-uploads";
+import type { MediaStore } from "./media-store";
+import { defaultMediaStore, mediaStoreOf } from "./media-uploads";
+
+/** An API with the media endpoints (a `Langfuse` client's `api`). */
+export interface MediaApi {
+  readonly media: LangfuseApi["media"];
+}
 
 export interface ResolveMediaReferencesOptions {
   /** What a reference becomes; only `base64DataUri` (`data:<type>;base64,...`) for now. */
@@ -15,14 +22,16 @@ export interface ResolveMediaReferencesOptions {
 
 /**
  * Returns a copy of `obj` in which every `@@@langfuseMedia:...@@@` reference is replaced by the
- * media content (GET /api/public/media/{id}, then the bytes from its download URL; in embedded
- * mode straight from the store). A reference that cannot be resolved stays as it is (with a
- * warning): the call does not throw for missing media.
+ * media content (GET /api/public/media/{id}, then the bytes through the client's backend: its
+ * download URL for a Langfuse server, the embedded store itself without keys). An API that
+ * belongs to no live client is read as a Langfuse server's. A reference that cannot be resolved
+ * stays as it is (with a warning): the call does not throw for missing media.
  */
 export async function resolveMediaReferences<T>(obj: T, options: ResolveMediaReferencesOptions): Promise<T> {
   const maxDepth = options?.maxDepth ?? 10;
-  const api = options?.client ? ("api" in options.client ? options.client.api : options.client) : defaultMediaApi();
-  if (!api) {
+  const api = options?.client ? ("api" in options.client ? options.client.api : options.client) : undefined;
+  const store = api ? (mediaStoreOf(api.media) ?? createHttpMediaStore(api.media)) : defaultMediaStore();
+  if (!store) {
     logger.warnOnce("media-resolve-no-client", "resolveMediaReferences: no Langfuse client exists; references are returned as they are");
     return obj;
   }
@@ -30,7 +39,7 @@ export async function resolveMediaReferences<T>(obj: T, options: ResolveMediaRef
   const resolveOne = (mediaId: string): Promise<string | undefined> => {
     let p = cache.get(mediaId);
     if (!p) {
-      p = fetchDataUri(api, mediaId).catch((err: unknown) => {
+      p = fetchDataUri(store, mediaId).catch((err: unknown) => {
         logger.warn(`resolveMediaReferences: media ${mediaId} could not be read: ${errorMessage(err)}`);
         return undefined;
       });
@@ -61,16 +70,8 @@ export async function resolveMediaReferences<T>(obj: T, options: ResolveMediaRef
   return (await visit(obj, 0)) as T;
 }
 
-async function fetchDataUri(api: MediaApi, mediaId: string): Promise<string> {
-  const media = await api.media.get(mediaId);
-  let bytes: Buffer;
-  if (media.url.startsWith("langfuse-local:")) {
-    if (typeof api.getMediaBytes !== "function") throw new Error("the media lives in an embedded store this client cannot read");
-    bytes = api.getMediaBytes(mediaId).bytes;
-  } else {
-    const res = await fetch(media.url);
-    if (!res.ok) throw new Error(`download answered HTTP ${res.status}`);
-    bytes = Buffer.from(await res.arrayBuffer());
-  }
+async function fetchDataUri(store: MediaStore, mediaId: string): Promise<string> {
+  const media = await store.media.get(mediaId);
+  const bytes = await store.download(media);
   return `data:${media.contentType};base64,${bytes.toString("base64")}`;
 }

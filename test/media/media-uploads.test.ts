@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LangfuseClient } from "@langfuse/client";
 import { configureMedia, Langfuse, LangfuseMedia, observe, parseMediaReference, resolveMediaReferences, startObservation } from "../../src";
+import { HttpApi } from "../../src/api/http/http-api";
 import type { LocalApi } from "../../src/local";
 import { extractMedia } from "../../src/media/media-extract";
 import { pendingMedia } from "../../src/media/pending-media";
@@ -159,6 +160,22 @@ describe("media in embedded mode", () => {
     expect(refsIn(resolved)).toEqual([]);
   });
 
+  it("the embedded backend's media store writes the bytes into the store (no upload URL is fetched) and reads them back for the client's API", async () => {
+    const img = image(1500);
+    observe((x: string) => x.length, { name: "embedded-store-media", captureOutput: false })(img.uri);
+    expect((await langfuse.flush()).reports.find((r) => r.name === "media")).toMatchObject({ delivered: 1, failed: 0 });
+    const api = langfuse.api as LocalApi;
+    const info = await api.media.get(idOf(img.bytes));
+    // The store still hands out its own URL scheme, which no fetch could read: the bytes got
+    // there, and come back, through the backend's store.
+    expect(info.url).toMatch(/^langfuse-local:/);
+    expect(api.getMediaBytes(idOf(img.bytes)).bytes.equals(img.bytes)).toBe(true);
+    const obs = (await api.observations.list({ name: "embedded-store-media", limit: 1 })).data[0];
+    // Given the client's API rather than the client: found by its media endpoints.
+    const resolved = await resolveMediaReferences(obs.input, { resolveWith: "base64DataUri", client: langfuse.api });
+    expect(resolved).toBe(img.uri);
+  });
+
   it("the same bytes in several spans are stored once, each span keeps its reference", async () => {
     const img = image();
     const f = observe((x: unknown) => x, { name: "dedupe" });
@@ -290,6 +307,16 @@ describe("media in HTTP mode against the local server", () => {
     expect(obs.flatMap((o) => refsIn(o.input))).toEqual([expect.stringContaining(`id=${id}`), expect.stringContaining(`id=${id}`)]);
     const resolved = await resolveMediaReferences(obs.map((o) => o.input), { resolveWith: "base64DataUri", client: langfuse });
     expect(JSON.stringify(resolved).split(img.uri)).toHaveLength(3);
+  });
+
+  it("resolveMediaReferences with an API of no client reads it as a Langfuse server's (download URL)", async () => {
+    const img = image(2500);
+    observe((x: string) => x.length, { name: "bare-api-resolve", captureOutput: false })(img.uri);
+    await langfuse.flush();
+    const obs = (await langfuse.api.observations.list({ name: "bare-api-resolve", limit: 1 })).data[0];
+    const bare = new HttpApi({ baseUrl: server.url, publicKey: PK, secretKey: SK, timeoutSeconds: 10 });
+    const resolved = await resolveMediaReferences({ picture: obs.input }, { resolveWith: "base64DataUri", client: bare });
+    expect(resolved).toEqual({ picture: img.uri });
   });
 
   it("the official @langfuse/client resolveMediaReferences reads media we uploaded", async () => {

@@ -1,6 +1,7 @@
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { LangfuseApi } from "../../api/langfuse-api";
 import type { LangfuseMode } from "../../config/types";
+import type { MediaStore } from "../../media/media-store";
 import type { ScoreManager, ScoreManagerOptions } from "../../scores/score-manager";
 
 /**
@@ -22,6 +23,8 @@ export interface Backend {
    * again inside HttpApi, and a fallback would take many seconds).
    */
   promptApi(): LangfuseApi;
+  /** Where media uploads put bytes and `resolveMediaReferences` reads them (presigned URLs, or the embedded store). */
+  mediaStore(): MediaStore;
   /** Batch sizing of the score queue for this destination. */
   scoreQueueOptions(flushAt: number): Pick<ScoreManagerOptions, "flushAt" | "batchSize" | "maxBatchBytes">;
   /** Hooks the score queue into the span path where they share a transaction (embedded store). */

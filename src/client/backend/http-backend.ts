@@ -1,5 +1,7 @@
 import { HttpApi, type HttpApiOptions } from "../../api/http/http-api";
 import type { ResolvedConfig } from "../../config/types";
+import { createHttpMediaStore } from "../../media/http-media-store";
+import type { MediaStore } from "../../media/media-store";
 import { createOtlpSpanExporter } from "../../tracing/exporter";
 import type { Backend } from "./backend";
 
@@ -15,12 +17,17 @@ export function createHttpBackend(config: ResolvedConfig): Backend {
     additionalHeaders: config.additionalHeaders,
   };
   let promptApi: HttpApi | undefined;
+  let mediaStore: MediaStore | undefined;
+  const api = new HttpApi(apiOptions);
   const base = config.baseUrl.replace(/\/+$/, "");
   return {
     mode: "http",
-    api: new HttpApi(apiOptions),
+    api,
     createSpanExporter: () => createOtlpSpanExporter(config),
     promptApi: () => (promptApi ??= new HttpApi({ ...apiOptions, maxRetries: 0 })),
+    // Bytes go to the presigned URLs the server hands out (blob storage, or the PUT route of
+    // `langfuse-decorators serve`).
+    mediaStore: () => (mediaStore ??= createHttpMediaStore(api.media)),
     // Small batches keep scores' latency low, as both official SDKs do.
     scoreQueueOptions: (flushAt) => ({ flushAt: Math.min(flushAt, 15) }),
     connectScores: () => undefined,

@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from "../../config/types";
 import { DEFAULT_LOCAL_DB_PATH } from "../../config/local-db";
+import type { MediaStore } from "../../media/media-store";
 import type { Backend } from "./backend";
 
 type EmbeddedModules = {
@@ -29,11 +30,13 @@ export function createLocalBackend(config: ResolvedConfig): Backend {
   const local = loadEmbedded();
   const store = local.store.openLocalStore(config.localDbPath, { synchronous: config.localDbSynchronous });
   const api = new local.api.LocalApi(store);
+  let mediaStore: MediaStore | undefined;
   return {
     mode: "local",
     api,
     createSpanExporter: () => new local.exporter.LocalSpanExporter(store),
     promptApi: () => api,
+    mediaStore: () => (mediaStore ??= localMediaStore(api)),
     // Each batch is one SQLite commit (page writes and, with FULL, an fsync): few, large
     // commits. No HTTP body limit here, so no score is serialized just to measure it.
     scoreQueueOptions: (flushAt) => ({ flushAt: Math.min(flushAt, 1000), batchSize: 1000, maxBatchBytes: Number.POSITIVE_INFINITY }),
@@ -50,5 +53,18 @@ export function createLocalBackend(config: ResolvedConfig): Backend {
             config.localDbPath === DEFAULT_LOCAL_DB_PATH ? "" : ` --db ${config.localDbPath}`
           })`,
     shutdown: async () => store.close(),
+  };
+}
+
+/**
+ * Media of the embedded store: the bytes are written straight into it (checked against the
+ * announced hash, length and type, and marked uploaded), whatever upload URL it announced;
+ * there is no upload status to report.
+ */
+function localMediaStore(api: InstanceType<EmbeddedModules["api"]["LocalApi"]>): MediaStore {
+  return {
+    media: api.media,
+    upload: async ({ mediaId, bytes, contentType }) => api.putMediaBytes(mediaId, bytes, contentType),
+    download: async (media) => api.getMediaBytes(media.mediaId).bytes,
   };
 }
