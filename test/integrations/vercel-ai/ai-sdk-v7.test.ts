@@ -28,7 +28,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "lf-ai7-"));
   const db = join(dir, "store.db");
   const fixture = join(__dirname, "fixtures", "ai7-child.mjs");
-  const { stdout } = await run(process.execPath, ["--import", "tsx", fixture, db], { cwd: join(__dirname, "../../.."), timeout: 120_000 });
+  const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", fixture, db], { cwd: join(__dirname, "../../.."), timeout: 120_000 });
+  // Under tsx the store's writer thread must start (its source is the SDK's functions, which
+  // esbuild's keepNames makes call a `__name` helper).
+  expect(stderr).not.toContain("writer thread failed");
   traceIds = (JSON.parse(stdout.trim().split("\n").at(-1)!) as { traceIds: typeof traceIds }).traceIds;
   reader = new Langfuse({ localDbPath: db, flushInterval: 3600, tracingEnabled: false });
 }, 150_000);
