@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { context, trace as otelTrace, type Context, type SpanContext } from "@opentelemetry/api";
+import { context, createContextKey, trace as otelTrace, type Context, type SpanContext } from "@opentelemetry/api";
 import type { AgentAction, AgentFinish } from "@langchain/core/agents";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { DocumentInterface } from "@langchain/core/documents";
@@ -105,6 +105,13 @@ function modelName(llm: Serialized, invocation: Obj, metadata: Obj | undefined):
   return undefined;
 }
 
+/**
+ * Marks a context `runContext` gave out: the run whose code it runs in. Spans started there
+ * (an `@Observe` method in a tool) make contexts derived from it, so the mark reaches the
+ * LangChain runs started inside them, which then nest under that span (see `start`).
+ */
+const RUN_KEY = createContextKey("langfuse-decorators.langchain.run");
+
 /** The recorded run of each handler by run id (hidden runs resolve to their recorded ancestor). */
 const runLookups = new WeakMap<object, (runId: string) => RunState | undefined>();
 
@@ -134,7 +141,7 @@ function runContext(active: Context): Context | undefined {
     const run = lookup?.(runId);
     if (!run) continue;
     if (otelTrace.getSpan(active)?.spanContext().spanId !== run.outerSpanId) return undefined;
-    return otelTrace.setSpan(active, run.obs.otelSpan);
+    return otelTrace.setSpan(active, run.obs.otelSpan).setValue(RUN_KEY, run);
   }
   return undefined;
 }
@@ -247,6 +254,14 @@ export class CallbackHandler extends BaseCallbackHandler {
         return undefined;
       }
       const parent = this.parentOf(parentRunId);
+      let parentSpanContext = parent ? (parent.obs.otelSpan.spanContext() as SpanContext) : undefined;
+      if (parent) {
+        // A run started inside a span that the parent run's own code started (a chain invoked
+        // from an @Observe method in a tool) nests under that span, not beside it.
+        const active = context.active();
+        const inner = active.getValue(RUN_KEY) === parent ? otelTrace.getSpan(active)?.spanContext() : undefined;
+        if (inner && otelTrace.isSpanContextValid(inner)) parentSpanContext = inner;
+      }
       const trace = this.traceAttrs(parent, metadata);
       const md = this.userMetadata(metadata);
       const options = {
@@ -255,7 +270,7 @@ export class CallbackHandler extends BaseCallbackHandler {
         ...attrs,
         metadata: md && attrs.metadata ? { ...md, ...(attrs.metadata as Obj) } : (md ?? attrs.metadata),
         version: this.options.version,
-        parentSpanContext: parent ? (parent.obs.otelSpan.spanContext() as SpanContext) : undefined,
+        parentSpanContext,
       } as StartObservationOptions<"generation">;
       const obs = (this.options.langfuse ? this.options.langfuse.startObservation(options) : startObservation(options)) as LangfuseObservation;
       const isRoot = parent === undefined;

@@ -272,6 +272,37 @@ describe("CallbackHandler", () => {
       expect(all.every((o) => o.traceId === traceId)).toBe(true);
     });
 
+    it("a chain and a model invoked from an @Observe method inside a tool nest under that method's span", async () => {
+      const model = new ScriptedChatModel([new AIMessage({ content: "summary", usage_metadata: usage(5, 2) })]);
+      const summarize = RunnableLambda.from(async (text: string) => (await model.invoke([new HumanMessage(text)])).content).withConfig({ runName: "summarize-chain" });
+      class Summarizer {
+        @Observe({ name: "Summarizer.run" })
+        async run(text: string) {
+          return summarize.invoke(text);
+        }
+      }
+      const summaryTool = tool(async ({ text }: { text: string }) => String(await new Summarizer().run(text)), {
+        name: "summary_tool",
+        description: "summarizes",
+        schema: z.object({ text: z.string() }),
+      });
+      const handler = new CallbackHandler({ langfuse: lf });
+      let traceId = "";
+      await lf.startAsCurrentObservation({ name: "request-summary" }, async (root) => {
+        traceId = root.traceId;
+        expect(await summaryTool.invoke({ text: "long text" }, { callbacks: [handler] })).toBe("summary");
+      });
+      const all = await stored(traceId);
+      const toolObs = byName(all, "summary_tool");
+      expect(toolObs.parentObservationId).toBe(byName(all, "request-summary").id);
+      const method = byName(all, "Summarizer.run");
+      expect(method.parentObservationId).toBe(toolObs.id);
+      const chainObs = byName(all, "summarize-chain");
+      expect(chainObs.parentObservationId).toBe(method.id);
+      const gen = all.find((o) => o.type === "GENERATION")!;
+      expect(gen.parentObservationId).toBe(chainObs.id);
+    });
+
     it("LangGraph: a node's @Observe call nests under the node; a tool's OpenAI call under the tool; no span outside a graph is affected", async () => {
       const client = openai();
       const fetchDoc = tool(
