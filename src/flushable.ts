@@ -19,6 +19,12 @@ export interface FlushReport {
 
 export interface Flushable {
   readonly name: string;
+  /**
+   * Called before the spans are flushed (then `flush()`/`shutdown()` run): ends work that would
+   * otherwise stay open forever (a stream nobody consumes), so its spans go out with this flush
+   * rather than being dropped by the shutdown that follows. Must not throw.
+   */
+  settle?(reason: "flush" | "shutdown"): void;
   flush(): Promise<FlushReport>;
   shutdown(): Promise<FlushReport>;
 }

@@ -203,7 +203,7 @@ export async function startOpenAIStub(): Promise<StubServer> {
       else res.end();
     });
   });
-  server.keepAliveTimeout = 1000;
+  server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -218,12 +218,23 @@ export class Langfuse {
    */
   async flush(options?: FlushOptions): Promise<FlushResult> {
     const timeoutMs = flushTimeout(options);
+    this.settleFlushables("flush");
     const reports = await Promise.all([
       safely("spans", () => this.spanProcessor.flushWithReport(timeoutMs)),
       ...[...this.flushables].map((f) => withinTimeout(f.name, () => f.flush(), timeoutMs)),
       ...(this.externalProvider ? [withinTimeout("provider", () => this.flushExternalProvider(), timeoutMs)] : []),
     ]);
     return combine(reports);
+  }
+
+  private settleFlushables(reason: "flush" | "shutdown"): void {
+    for (const f of this.flushables) {
+      try {
+        f.settle?.(reason);
+      } catch (err) {
+        logger.warnOnce(`settle-${f.name}`, `${f.name}: settling before ${reason} failed: ${errorMessage(err)}`);
+      }
+    }
   }
 
   /** The user's own provider holds their LangfuseSpanProcessor: flush it too (never shut it down). */
@@ -245,6 +256,7 @@ export class Langfuse {
   private async doShutdown(timeoutMs: number): Promise<FlushResult> {
     unregisterClient(this);
     this.tracing.cancelReachCheck();
+    this.settleFlushables("shutdown");
     const reports = await Promise.all([
       safely("spans", () => this.spanProcessor.shutdownWithReport(timeoutMs)),
       ...[...this.flushables].map((f) => withinTimeout(f.name, () => f.shutdown(), timeoutMs)),

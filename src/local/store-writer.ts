@@ -196,7 +196,9 @@ export class StoreWriter {
         lockWaitMs: this.thread.lockWaitMs,
         state: this.state,
       };
-      const worker = new Worker(`(${runWriterThread.toString()})(${createRowWriter.toString()});`, {
+      // The functions' source is the thread's code. Run under tsx / esbuild (keepNames), that
+      // source calls the bundler's `__name` helper, which the thread must define itself.
+      const worker = new Worker(`var __name = (fn) => fn;\n(${runWriterThread.toString()})(${createRowWriter.toString()});`, {
         eval: true,
         workerData: data,
         // Not the application's flags (--require preloads, --inspect, ts-node in tests): the

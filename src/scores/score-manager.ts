@@ -8,6 +8,7 @@ import type { ScoreConfig } from "../api/types-v4";
 import type { CreateScoreInput, ObservationScorer, ScoreOptions, ScoreOutcome, ScoreTarget } from "../tracing/score-port";
 import { validateScore } from "./score-validation";
 import { errorMessage } from "../errors";
+import { activeSpan } from "../tracing/ambient";
 
 export interface ScoreManagerOptions {
   /** With `scoreConfigs`, scores naming a `configId` are checked against their config before sending. */
@@ -201,7 +202,7 @@ export class ScoreManager implements Flushable, ObservationScorer {
 }
 
 function activeSpanContext(): { traceId: string; spanId: string } | undefined {
-  const span = trace.getActiveSpan();
+  const span = activeSpan();
   if (!span) return undefined;
   const ctx = span.spanContext();
   if (!trace.isSpanContextValid(ctx)) return undefined;

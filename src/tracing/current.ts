@@ -8,6 +8,7 @@ import {
   type LangfuseTraceAttributes,
 } from "./attributes";
 import { logger } from "../logger";
+import { activeSpan } from "./ambient";
 import { resolveRuntime } from "./runtime";
 
 const DEFAULT_MAX_FIELD_CHARS = 1_000_000;
@@ -17,7 +18,7 @@ function maxChars(): number {
 }
 
 function activeRecordingSpan(what: string) {
-  const span = trace.getActiveSpan();
+  const span = activeSpan();
   if (!span || !span.isRecording()) {
     logger.debug(`${what}: no active recording span; nothing updated`);
     return undefined;
@@ -57,13 +58,13 @@ export function updateCurrentTrace(attributes: LangfuseTraceAttributes): void {
 
 /** The trace id of the active span, or undefined outside any span. */
 export function getCurrentTraceId(): string | undefined {
-  const sc = trace.getActiveSpan()?.spanContext();
+  const sc = activeSpan()?.spanContext();
   return sc && trace.isSpanContextValid(sc) ? sc.traceId : undefined;
 }
 
 /** The id of the active observation (its span id), or undefined outside any span. */
 export function getCurrentObservationId(): string | undefined {
-  const sc = trace.getActiveSpan()?.spanContext();
+  const sc = activeSpan()?.spanContext();
   return sc && trace.isSpanContextValid(sc) ? sc.spanId : undefined;
 }
 

@@ -16,6 +16,7 @@ import {
   type LangfuseSpanAttributes,
   type LangfuseTraceAttributes,
 } from "./attributes";
+import { activeContext } from "./ambient";
 import { runInSpan } from "./call-runner";
 import { Attr, OBSERVATION_TYPES, type ObservationType } from "./constants";
 import { logger } from "../logger";
@@ -266,7 +267,7 @@ function parentContextFor(options: StartOptionsBase<ObservationType>): { ctx: Co
     }
   }
   if (options.parentSpanContext) return { ctx: trace.setSpanContext(active, options.parentSpanContext), asRoot: false };
-  return { ctx: active, asRoot: false };
+  return { ctx: activeContext(), asRoot: false };
 }
 
 const NOOP_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);

@@ -1,4 +1,5 @@
-import { context, trace } from "@opentelemetry/api";
+import { trace } from "@opentelemetry/api";
+import { activeContext } from "./ambient";
 import { Attr, type ObservationType } from "./constants";
 import { errorMessage } from "../errors";
 import { runInSpan, type CallOptions } from "./call-runner";
@@ -101,7 +102,7 @@ export function traceFunction<F extends (...args: never[]) => unknown>(
       }
     }
 
-    const parent = context.active();
+    const parent = activeContext();
     let span;
     try {
       span = rt.tracer.startSpan(opts.name ?? nameOf(this), undefined, parent);

@@ -1,16 +1,19 @@
-import type { SpanContext } from "@opentelemetry/api";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { context, createContextKey, trace as otelTrace, type Context, type SpanContext } from "@opentelemetry/api";
 import type { AgentAction, AgentFinish } from "@langchain/core/agents";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { DocumentInterface } from "@langchain/core/documents";
 import type { Serialized } from "@langchain/core/load/serializable";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
+import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import type { ChainValues } from "@langchain/core/utils/types";
 import "../../client/get-client";
 import { errorMessage } from "../../errors";
 import type { Langfuse } from "../../client/langfuse";
 import type { LangfuseGenerationAttributes, PromptLink } from "../../tracing/attributes";
 import type { ObservationType } from "../../tracing/constants";
+import { registerAmbientContextResolver } from "../../tracing/ambient";
 import { startObservation } from "../../tracing/free-functions";
 import { logger } from "../../logger";
 import type { LangfuseObservation, StartObservationOptions } from "../../tracing/observations";
@@ -43,6 +46,11 @@ interface RunState {
   /** The trace attributes in force for this run and its children. */
   trace: TraceAttrs;
   isRoot: boolean;
+  /**
+   * The OTel span that was current when this run's root run started (undefined: none). Code
+   * inside the run that still sees it as current runs in the run (see `runContext`).
+   */
+  outerSpanId: string | undefined;
   /** Set on a generation at its first streamed token. */
   firstToken?: boolean;
 }
@@ -98,6 +106,56 @@ function modelName(llm: Serialized, invocation: Obj, metadata: Obj | undefined):
 }
 
 /**
+ * Marks a context `runContext` gave out: the run whose code it runs in. Spans started there
+ * (an `@Observe` method in a tool) make contexts derived from it, so the mark reaches the
+ * LangChain runs started inside them, which then nest under that span (see `start`).
+ */
+const RUN_KEY = createContextKey("langfuse-decorators.langchain.run");
+
+/** The recorded run of each handler by run id (hidden runs resolve to their recorded ancestor). */
+const runLookups = new WeakMap<object, (runId: string) => RunState | undefined>();
+
+/**
+ * Observations started inside a run's own code (a tool's function, a RunnableLambda, a
+ * LangGraph node: an `@Observe` method, an `observeOpenAI` call, `startObservation`) nest
+ * under that run, not under the span that was current when the graph was invoked.
+ *
+ * LangChain cannot make a handler's span the OTel active context: callbacks are notifications
+ * (`handleToolStart` is awaited, then returns), and the function runs afterwards inside
+ * LangChain's own AsyncLocalStorage (`runWithConfig`), with a child callback manager whose
+ * parent run id is the run's. So the tracing layer asks this resolver for a more specific
+ * context: the run's span when the current config's parent run is one this handler records
+ * and the OTel current span is still the one that was current when its root run started (a
+ * span started inside the run, e.g. an `@Observe` method called by the tool, is more specific
+ * and stays in force).
+ */
+function runContext(active: Context): Context | undefined {
+  const callbacks = (AsyncLocalStorageProviderSingleton.getRunnableConfig() as { callbacks?: unknown } | undefined)?.callbacks as
+    | { getParentRunId?: () => string | undefined; handlers?: unknown[] }
+    | undefined;
+  if (!callbacks || typeof callbacks.getParentRunId !== "function" || !Array.isArray(callbacks.handlers)) return undefined;
+  const runId = callbacks.getParentRunId();
+  if (runId === undefined) return undefined;
+  for (const h of callbacks.handlers) {
+    const lookup = typeof h === "object" && h !== null ? runLookups.get(h) : undefined;
+    const run = lookup?.(runId);
+    if (!run) continue;
+    if (otelTrace.getSpan(active)?.spanContext().spanId !== run.outerSpanId) return undefined;
+    return otelTrace.setSpan(active, run.obs.otelSpan).setValue(RUN_KEY, run);
+  }
+  return undefined;
+}
+
+let resolverInstalled = false;
+function installRunContext(): void {
+  if (resolverInstalled) return;
+  resolverInstalled = true;
+  // LangChain's Node entry points set this up too; a no-op when already there.
+  AsyncLocalStorageProviderSingleton.initializeGlobalInstance(new AsyncLocalStorage());
+  registerAmbientContextResolver(runContext);
+}
+
+/**
  * LangChain / LangGraph callback handler: every chain, LLM / chat model, tool, retriever and
  * agent run (LangGraph nodes are chain runs) becomes a nested observation of the current
  * trace: under the run's parent run, and the root run under the current span (an `@Observe`
@@ -127,6 +185,12 @@ export class CallbackHandler extends BaseCallbackHandler {
   constructor(options: CallbackHandlerOptions = {}) {
     super();
     this.options = options;
+    runLookups.set(this, (runId) => this.parentOf(runId));
+    try {
+      installRunContext();
+    } catch (err) {
+      logger.warnOnce("langchain-run-context", `CallbackHandler: observations inside tools will nest under the invoking span: ${errorMessage(err)}`);
+    }
   }
 
   /**
@@ -190,6 +254,14 @@ export class CallbackHandler extends BaseCallbackHandler {
         return undefined;
       }
       const parent = this.parentOf(parentRunId);
+      let parentSpanContext = parent ? (parent.obs.otelSpan.spanContext() as SpanContext) : undefined;
+      if (parent) {
+        // A run started inside a span that the parent run's own code started (a chain invoked
+        // from an @Observe method in a tool) nests under that span, not beside it.
+        const active = context.active();
+        const inner = active.getValue(RUN_KEY) === parent ? otelTrace.getSpan(active)?.spanContext() : undefined;
+        if (inner && otelTrace.isSpanContextValid(inner)) parentSpanContext = inner;
+      }
       const trace = this.traceAttrs(parent, metadata);
       const md = this.userMetadata(metadata);
       const options = {
@@ -198,7 +270,7 @@ export class CallbackHandler extends BaseCallbackHandler {
         ...attrs,
         metadata: md && attrs.metadata ? { ...md, ...(attrs.metadata as Obj) } : (md ?? attrs.metadata),
         version: this.options.version,
-        parentSpanContext: parent ? (parent.obs.otelSpan.spanContext() as SpanContext) : undefined,
+        parentSpanContext,
       } as StartObservationOptions<"generation">;
       const obs = (this.options.langfuse ? this.options.langfuse.startObservation(options) : startObservation(options)) as LangfuseObservation;
       const isRoot = parent === undefined;
@@ -213,7 +285,8 @@ export class CallbackHandler extends BaseCallbackHandler {
         this.lastTraceId = obs.traceId;
       }
       if (Object.keys(traceUpdate).length) obs.updateTrace(traceUpdate);
-      const state: RunState = { runId, obs, trace, isRoot };
+      const outerSpanId = parent ? parent.outerSpanId : otelTrace.getSpan(context.active())?.spanContext().spanId;
+      const state: RunState = { runId, obs, trace, isRoot, outerSpanId };
       this.runs.set(runId, state);
       return state;
     } catch (err) {

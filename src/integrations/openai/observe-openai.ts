@@ -1,6 +1,7 @@
 import type { SpanContext } from "@opentelemetry/api";
-import "../../client/get-client";
+import { getClient } from "../../client/get-client";
 import { errorMessage } from "../../errors";
+import type { FlushReport, Flushable } from "../../flushable";
 import type { Langfuse } from "../../client/langfuse";
 import type { PromptLink } from "../../tracing/attributes";
 import { Attr } from "../../tracing/constants";
@@ -116,6 +117,23 @@ class Recorder {
   private ended = false;
   private acc: StreamAccumulator | undefined;
   private started = false;
+  /** The consumer has asked for the stream's iterator (for await, tee, toReadableStream). */
+  iterated = false;
+  /** A flush found this stream not iterated; the next flush ends it. */
+  seenByFlush = false;
+  /** Called once when the generation ends (takes the recorder out of its client's open streams). */
+  onEnd: (() => void) | undefined;
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  private close(): void {
+    this.gen.end();
+    const onEnd = this.onEnd;
+    this.onEnd = undefined;
+    onEnd?.();
+  }
 
   constructor(
     private readonly gen: LangfuseGeneration,
@@ -149,11 +167,14 @@ class Recorder {
     } catch (err) {
       logger.warnOnce("openai-output", `observeOpenAI: the response could not be recorded: ${String(err)}`);
     }
-    this.gen.end();
+    this.close();
   }
 
-  /** A stream ended (completed, or abandoned by its consumer: then it records what it got). */
-  finishStream(early: boolean): void {
+  /**
+   * A stream ended: completed, or abandoned (`early`: then it records what it got, with
+   * `statusMessage` saying how it was abandoned).
+   */
+  finishStream(early: boolean, statusMessage = "stream closed before its end"): void {
     if (this.ended) return;
     this.ended = true;
     try {
@@ -163,12 +184,12 @@ class Recorder {
         output: jsonText(acc.output()),
         usageDetails: isObj(acc.usage) ? (acc.usage as Record<string, number>) : undefined,
         model: acc.model,
-        ...(failed ? { level: "ERROR" as const, statusMessage: failed } : early ? { statusMessage: "stream closed before its end" } : {}),
+        ...(failed ? { level: "ERROR" as const, statusMessage: failed } : early ? { statusMessage } : {}),
       });
     } catch (err) {
       logger.warnOnce("openai-output", `observeOpenAI: the stream output could not be recorded: ${String(err)}`);
     }
-    this.gen.end();
+    this.close();
   }
 
   /** Ends without output (the raw `Response` went to the caller through `.asResponse()`). */
@@ -176,7 +197,7 @@ class Recorder {
     if (this.ended) return;
     this.ended = true;
     if (statusMessage) this.gen.update({ statusMessage });
-    this.gen.end();
+    this.close();
   }
 
   fail(err: unknown): void {
@@ -195,7 +216,7 @@ class Recorder {
     } catch {
       /* recording must not hide the caller's error */
     }
-    this.gen.end();
+    this.close();
   }
 }
 
@@ -227,15 +248,83 @@ async function* observedIterator(source: AsyncIterator<unknown>, rec: Recorder):
   }
 }
 
-function instrumentStream(stream: StreamLike, rec: Recorder): void {
+/**
+ * Streams whose generation is still open, per client. A stream the consumer never iterates
+ * would otherwise keep its generation open forever; it ends, with what it got and a
+ * statusMessage saying so, at the first of:
+ *  - the stream (or, once iterated, its iterator) being garbage-collected: the consumer
+ *    dropped it (FinalizationRegistry; no timer, nothing keeps the stream alive);
+ *  - the client's shutdown (every open stream: not consumed, or not finished);
+ *  - the second flush that finds it still not iterated. The first only marks it: a concurrent
+ *    request may be between receiving its stream and iterating it.
+ */
+class OpenStreams implements Flushable {
+  readonly name = "openai-streams";
+  private readonly open = new Set<Recorder>();
+
+  add(rec: Recorder): void {
+    this.open.add(rec);
+    rec.onEnd = () => {
+      this.open.delete(rec);
+      collected.unregister(rec);
+    };
+  }
+
+  settle(reason: "flush" | "shutdown"): void {
+    for (const rec of [...this.open]) {
+      if (reason === "shutdown") rec.finishStream(true, rec.iterated ? "stream not finished by its consumer before shutdown" : "stream never consumed (ended at shutdown)");
+      else if (!rec.iterated) {
+        if (rec.seenByFlush) rec.finishStream(true, "stream never consumed (ended at the second flush that found it untouched)");
+        else rec.seenByFlush = true;
+      }
+    }
+  }
+
+  flush(): Promise<FlushReport> {
+    return Promise.resolve({ name: this.name, delivered: 0, dropped: 0, failed: 0, errors: [] });
+  }
+
+  shutdown(): Promise<FlushReport> {
+    return this.flush();
+  }
+}
+const openStreamsByClient = new WeakMap<Langfuse, OpenStreams>();
+
+interface Collected {
+  rec: Recorder;
+  what: "stream" | "iterator";
+}
+const collected = new FinalizationRegistry<Collected>(({ rec, what }) => {
+  // The stream object may go once iteration has started (for await holds only the iterator).
+  if (what === "stream" && rec.iterated) return;
+  rec.finishStream(true, what === "stream" ? "stream never consumed (dropped unread)" : "stream dropped by its consumer before its end");
+});
+
+function instrumentStream(stream: StreamLike, rec: Recorder, options: ObserveOpenAIOptions): void {
+  try {
+    const client = options.langfuse ?? getClient();
+    let streams = openStreamsByClient.get(client);
+    if (!streams) {
+      streams = new OpenStreams();
+      openStreamsByClient.set(client, streams);
+      client.registerFlushable(streams);
+    }
+    streams.add(rec);
+    collected.register(stream, { rec, what: "stream" }, rec);
+  } catch (err) {
+    logger.warnOnce("openai-stream-watch", `observeOpenAI: an unconsumed stream will not be ended: ${String(err)}`);
+  }
   const original = stream.iterator;
   stream.iterator = function observedStreamIterator(this: unknown) {
-    return observedIterator(original.call(this), rec);
+    rec.iterated = true;
+    const it = observedIterator(original.call(this), rec);
+    if (!rec.isEnded) collected.register(it, { rec, what: "iterator" }, rec);
+    return it;
   };
 }
 
 /** Hooks an APIPromise without replacing it: `withResponse()`, `asResponse()` and `_thenUnwrap` keep working. */
-function instrumentPromise(p: APIPromiseLike, rec: Recorder, streaming: boolean): void {
+function instrumentPromise(p: APIPromiseLike, rec: Recorder, streaming: boolean, options: ObserveOpenAIOptions): void {
   let parsed = false;
   p.responsePromise = p.responsePromise.then(undefined, (err: unknown) => {
     rec.fail(err);
@@ -253,7 +342,7 @@ function instrumentPromise(p: APIPromiseLike, rec: Recorder, streaming: boolean)
     }
     return Promise.resolve(result).then(
       (data) => {
-        if (isStream(data)) instrumentStream(data, rec);
+        if (isStream(data)) instrumentStream(data, rec, options);
         else rec.finishData(data);
         return data;
       },
@@ -351,11 +440,11 @@ function wrapMethod(target: object, original: (...args: unknown[]) => unknown, p
     }
     try {
       if (spec.kind === "runner" && isRunner(result)) instrumentRunner(result, rec, spec.op);
-      else if (isAPIPromise(result)) instrumentPromise(result, rec, body.stream === true);
+      else if (isAPIPromise(result)) instrumentPromise(result, rec, body.stream === true, options);
       else if (result && typeof (result as Promise<unknown>).then === "function") {
         // Not an APIPromise (an OpenAI-compatible SDK): observe it beside the caller.
         (result as Promise<unknown>).then(
-          (data) => (isStream(data) ? instrumentStream(data, rec) : rec.finishData(data)),
+          (data) => (isStream(data) ? instrumentStream(data, rec, options) : rec.finishData(data)),
           (err: unknown) => rec.fail(err),
         );
       } else rec.finishData(result);

@@ -15,9 +15,12 @@ import { Document } from "@langchain/core/documents";
 import { FakeListChatModel, FakeRetriever } from "@langchain/core/utils/testing";
 import type { ChatResult } from "@langchain/core/outputs";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import OpenAI from "openai";
 import { z } from "zod";
 import { Langfuse, Observe, type Observation } from "../../../src";
 import { CallbackHandler } from "../../../src/integrations/langchain";
+import { observeOpenAI } from "../../../src/integrations/openai";
+import { startOpenAIStub, type StubServer } from "../../../samples/openai/stub-server";
 
 /** A fake chat model answering from a script of AIMessages (tool calls and usage included). */
 class ScriptedChatModel extends FakeListChatModel {
@@ -51,8 +54,10 @@ let lf: Langfuse;
 let memory: InMemorySpanExporter;
 let info: jest.SpyInstance;
 let provider: BasicTracerProvider;
+let stub: StubServer;
 
-beforeAll(() => {
+beforeAll(async () => {
+  stub = await startOpenAIStub();
   info = jest.spyOn(console, "info").mockImplementation(() => undefined);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   // The client's processor writes the embedded store; an in-memory exporter keeps the raw spans.
@@ -69,6 +74,7 @@ beforeAll(() => {
   late.push(lf.spanProcessor, new SimpleSpanProcessor(memory));
 });
 afterAll(async () => {
+  await stub.close();
   await lf.shutdown();
   await provider.shutdown();
   info.mockRestore();
@@ -212,5 +218,126 @@ describe("CallbackHandler", () => {
     expect(byName(all, "uses-broken")).toMatchObject({ type: "CHAIN", level: "ERROR" });
     expect((await lf.api.traces.get(handler.lastTraceId!)).userId).toBe("meta-user");
     for (const s of spansOf(handler.lastTraceId!)) expect(s.attributes["user.id"]).toBe("meta-user");
+  });
+
+  describe("observations started inside a run's own code nest under the run", () => {
+    const openai = () => observeOpenAI(new OpenAI({ baseURL: stub.baseURL, apiKey: "sk-test", maxRetries: 0 }), { langfuse: lf });
+    class Lookup {
+      constructor(private readonly client: OpenAI) {}
+      @Observe({ name: "Lookup.search" })
+      async search(q: string): Promise<string> {
+        const r = await this.client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: q }] });
+        return r.choices[0]!.message.content ?? "";
+      }
+    }
+
+    it("a tool's function: an @Observe method (and the OpenAI call in it), a direct OpenAI call, a nested chain, under the tool", async () => {
+      const client = openai();
+      const inner = RunnableLambda.from(async (x: string) => `inner(${x})`).withConfig({ runName: "inner-chain" });
+      const research = tool(
+        async ({ topic }: { topic: string }) => {
+          const a = await new Lookup(client).search(`about ${topic}`);
+          const b = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "direct" }] });
+          const c = await inner.invoke(topic);
+          lf.startObservation({ name: "manual-event", asType: "event" });
+          return `${a} | ${b.choices[0]!.message.content} | ${c}`;
+        },
+        { name: "research", description: "researches", schema: z.object({ topic: z.string() }) },
+      );
+      const handler = new CallbackHandler({ langfuse: lf });
+      const chain = RunnableLambda.from(async (topic: string) => research.invoke({ topic })).withConfig({ runName: "outer-chain" });
+      let traceId = "";
+      let out = "";
+      await lf.startAsCurrentObservation({ name: "request" }, async (root) => {
+        traceId = root.traceId;
+        out = await chain.invoke("cats", { callbacks: [handler] });
+      });
+      expect(out).toBe("Echo: about cats | Echo: direct | inner(cats)");
+      const all = await stored(traceId);
+      const request = byName(all, "request");
+      const outer = byName(all, "outer-chain");
+      const toolObs = byName(all, "research");
+      expect(outer.parentObservationId).toBe(request.id);
+      expect(toolObs).toMatchObject({ type: "TOOL", parentObservationId: outer.id });
+      const search = byName(all, "Lookup.search");
+      expect(search.parentObservationId).toBe(toolObs.id);
+      const gens = all.filter((o) => o.type === "GENERATION");
+      expect(gens).toHaveLength(2);
+      // The @Observe span started inside the tool is current for its own OpenAI call.
+      expect(gens.find((g) => (g.input as { content: string }[])[0]!.content === "about cats")!.parentObservationId).toBe(search.id);
+      expect(gens.find((g) => (g.input as { content: string }[])[0]!.content === "direct")!.parentObservationId).toBe(toolObs.id);
+      expect(byName(all, "inner-chain").parentObservationId).toBe(toolObs.id);
+      expect(byName(all, "manual-event").parentObservationId).toBe(toolObs.id);
+      // After the run, the request span is current again.
+      expect(all.every((o) => o.traceId === traceId)).toBe(true);
+    });
+
+    it("a chain and a model invoked from an @Observe method inside a tool nest under that method's span", async () => {
+      const model = new ScriptedChatModel([new AIMessage({ content: "summary", usage_metadata: usage(5, 2) })]);
+      const summarize = RunnableLambda.from(async (text: string) => (await model.invoke([new HumanMessage(text)])).content).withConfig({ runName: "summarize-chain" });
+      class Summarizer {
+        @Observe({ name: "Summarizer.run" })
+        async run(text: string) {
+          return summarize.invoke(text);
+        }
+      }
+      const summaryTool = tool(async ({ text }: { text: string }) => String(await new Summarizer().run(text)), {
+        name: "summary_tool",
+        description: "summarizes",
+        schema: z.object({ text: z.string() }),
+      });
+      const handler = new CallbackHandler({ langfuse: lf });
+      let traceId = "";
+      await lf.startAsCurrentObservation({ name: "request-summary" }, async (root) => {
+        traceId = root.traceId;
+        expect(await summaryTool.invoke({ text: "long text" }, { callbacks: [handler] })).toBe("summary");
+      });
+      const all = await stored(traceId);
+      const toolObs = byName(all, "summary_tool");
+      expect(toolObs.parentObservationId).toBe(byName(all, "request-summary").id);
+      const method = byName(all, "Summarizer.run");
+      expect(method.parentObservationId).toBe(toolObs.id);
+      const chainObs = byName(all, "summarize-chain");
+      expect(chainObs.parentObservationId).toBe(method.id);
+      const gen = all.find((o) => o.type === "GENERATION")!;
+      expect(gen.parentObservationId).toBe(chainObs.id);
+    });
+
+    it("LangGraph: a node's @Observe call nests under the node; a tool's OpenAI call under the tool; no span outside a graph is affected", async () => {
+      const client = openai();
+      const fetchDoc = tool(
+        async ({ id }: { id: string }) => (await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: `doc ${id}` }] })).choices[0]!.message.content!,
+        { name: "fetch_doc", description: "fetches", schema: z.object({ id: z.string() }) },
+      );
+      class Planner {
+        @Observe({ name: "Planner.plan" })
+        plan(n: number): string {
+          return `plan-${n}`;
+        }
+      }
+      const graph = new StateGraph(MessagesAnnotation)
+        .addNode("plan", async (state: { messages: BaseMessage[] }) => ({ messages: [new AIMessage(new Planner().plan(state.messages.length))] }))
+        .addNode("fetch", async () => ({ messages: [await fetchDoc.invoke({ type: "tool_call", id: "call_9", name: "fetch_doc", args: { id: "42" } })] }))
+        .addEdge(START, "plan")
+        .addEdge("plan", "fetch")
+        .addEdge("fetch", END)
+        .compile();
+      const handler = new CallbackHandler({ langfuse: lf });
+      const result = await graph.invoke({ messages: [new HumanMessage("go")] }, { callbacks: [handler] });
+      expect(result.messages.at(-1)!.content).toBe("Echo: doc 42");
+      const all = await stored(handler.lastTraceId!);
+      const planNode = all.find((o) => o.name === "plan" && o.type === "CHAIN")!;
+      const fetchNode = all.find((o) => o.name === "fetch" && o.type === "CHAIN")!;
+      expect(byName(all, "Planner.plan").parentObservationId).toBe(planNode.id);
+      const toolObs = byName(all, "fetch_doc");
+      expect(toolObs.parentObservationId).toBe(fetchNode.id);
+      const gen = all.find((o) => o.type === "GENERATION")!;
+      expect(gen.parentObservationId).toBe(toolObs.id);
+
+      // Outside any run, a new observation starts its own trace as before.
+      const lone = lf.startObservation({ name: "after-graph" });
+      lone.end();
+      expect(lone.traceId).not.toBe(handler.lastTraceId);
+    });
   });
 });

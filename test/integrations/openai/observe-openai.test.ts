@@ -2,6 +2,11 @@
  * observeOpenAI with the real `openai` package (6.x and 7.x) against an OpenAI-compatible
  * server on 127.0.0.1; the stored generations are read back from the embedded store.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import OpenAI6 from "openai";
 import OpenAI7 from "openai7";
 import { Langfuse, Observe, type Observation } from "../../../src";
@@ -52,6 +57,22 @@ async function traced(fn: () => Promise<unknown>): Promise<{ root: Observation; 
   for (const o of all) if (o.parentObservationId !== null) expect(ids.has(o.parentObservationId)).toBe(true);
   const root = all.find((o) => o.name === "test-root")!;
   return { root, all, gens: all.filter((o) => o.type === "GENERATION" || o.type === "EMBEDDING") };
+}
+
+// A real collection, to see a dropped stream's generation end (FinalizationRegistry).
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
+/**
+ * Full collections, with turns of the event loop where FinalizationRegistry callbacks run,
+ * until `target` (registered here too) has been collected, then one more turn.
+ */
+async function collectGarbage(collectedHere: () => boolean): Promise<void> {
+  for (let i = 0; i < 20 && !collectedHere(); i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await new Promise((r) => setTimeout(r, 5));
 }
 
 const asObj = (v: unknown) => (typeof v === "string" ? (JSON.parse(v) as Record<string, unknown>) : (v as Record<string, unknown>));
@@ -211,6 +232,84 @@ describe.each([
     expect(g.endTime).not.toBeNull();
     expect(g.output).toMatchObject({ role: "assistant", content: "w0 w1 w2 " });
     expect(g.statusMessage).toBe("stream closed before its end");
+  });
+
+  it("a stream the consumer never iterates and drops ends its generation when it is collected", async () => {
+    const client = make();
+    let traceId = "";
+    let gone = false;
+    const watch = new FinalizationRegistry(() => (gone = true));
+    await lf.startAsCurrentObservation({ name: "dropped-root" }, async (root) => {
+      traceId = root.traceId;
+      // Received, never read, out of scope: only the garbage collector can tell.
+      const stream = await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "dropped" }], stream: true });
+      watch.register(stream, undefined);
+    });
+    // No flush before the collection: a first flush only marks the stream, so the status
+    // message below can only come from the collection.
+    await collectGarbage(() => gone);
+    expect(gone).toBe(true);
+    await lf.flush();
+    const g = (await lf.api.traces.get(traceId)).observations.find((o) => o.type === "GENERATION")!;
+    expect(g).toBeDefined();
+    expect(g.statusMessage).toBe("stream never consumed (dropped unread)");
+    expect(g.endTime).not.toBeNull();
+  });
+
+  it("a stream kept but never iterated ends at the second flush that finds it untouched, with what it got", async () => {
+    const client = make();
+    const kept: unknown[] = [];
+    let traceId = "";
+    await lf.startAsCurrentObservation({ name: "kept-root" }, async (root) => {
+      traceId = root.traceId;
+      kept.push(await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "kept" }], stream: true }));
+    });
+    await lf.flush();
+    const afterFirst = (await lf.api.traces.get(traceId)).observations;
+    expect(afterFirst.filter((o) => o.type === "GENERATION")).toHaveLength(0);
+    await lf.flush();
+    const g = (await lf.api.traces.get(traceId)).observations.find((o) => o.type === "GENERATION")!;
+    expect(g.statusMessage).toBe("stream never consumed (ended at the second flush that found it untouched)");
+    expect(g.endTime).not.toBeNull();
+    expect(kept).toHaveLength(1);
+  });
+
+  it("a stream being iterated is not ended by flushes; one left unfinished is ended by shutdown (file store, reopened)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lf-openai-streams-"));
+    const path = join(dir, "store.db");
+    try {
+      const own = new Langfuse({ localDbPath: path, flushInterval: 3600 });
+      const client = make({ langfuse: own });
+      let traceId = "";
+      let text = "";
+      let kept: unknown;
+      await own.startAsCurrentObservation({ name: "unfinished-root" }, async (root) => {
+        traceId = root.traceId;
+        const stream = await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "LONG_STREAM" }], stream: true });
+        const it = stream[Symbol.asyncIterator]();
+        for (let i = 0; i < 3; i++) text += (await it.next()).value?.choices[0]?.delta?.content ?? "";
+        await own.flush();
+        await own.flush();
+        // Nothing of the trace has ended yet: it is not stored.
+        await expect(own.api.traces.get(traceId)).rejects.toThrow("not found");
+        kept = it;
+      });
+      expect(text).toBe("w0 w1 ");
+      // Kept (not dropped), never finished: only the shutdown can end it.
+      await own.shutdown();
+      expect(kept).toBeDefined();
+      const reader = new Langfuse({ localDbPath: path, flushInterval: 3600, tracingEnabled: false });
+      try {
+        const g = (await reader.api.traces.get(traceId)).observations.find((o) => o.type === "GENERATION")!;
+        expect(g.statusMessage).toBe("stream not finished by its consumer before shutdown");
+        expect(g.output).toMatchObject({ role: "assistant", content: "w0 w1 " });
+        expect(g.endTime).not.toBeNull();
+      } finally {
+        await reader.shutdown();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it(".withResponse() and .asResponse() keep working and still record the generation", async () => {

@@ -54,11 +54,20 @@ export function environment(span: IngestSpan, foreign: boolean): { value: string
 }
 
 const AI_AGENT_OPS = new Set(["invoke_agent", "agent_step"]);
+/**
+ * The Vercel AI SDK's tracer names: "ai" (ai 5/6 built-in telemetry, and ai 7 with
+ * @ai-sdk/otel's LegacyOpenTelemetry) and "gen_ai" (ai 7 with @ai-sdk/otel's OpenTelemetry,
+ * GenAI semantic conventions).
+ */
+const AI_SDK_SCOPES = new Set(["ai", "gen_ai"]);
 
-/** A Vercel AI SDK agent step: not a model call, so it has no model, usage or cost of its own. */
+/**
+ * A Vercel AI SDK agent invocation or step: not a model call (its usage is the sum of its
+ * model calls'), so it has no model, usage or cost of its own.
+ */
 export function isAiSdkAgentStep(span: IngestSpan): boolean {
   const op = span.attributes["gen_ai.operation.name"];
-  return typeof op === "string" && AI_AGENT_OPS.has(op) && span.scope.name === "ai";
+  return typeof op === "string" && AI_AGENT_OPS.has(op) && AI_SDK_SCOPES.has(span.scope.name);
 }
 
 /**
@@ -126,6 +135,8 @@ export function modelParameters(a: IngestAttributes, hasPrefixedKeys: boolean, f
 }
 
 const FIRST_CHUNK_KEYS = ["ai.response.msToFirstChunk", "ai.stream.msToFirstChunk"];
+/** GenAI semantic conventions (ai 7's @ai-sdk/otel sets it on the model-call span): seconds. */
+const FIRST_CHUNK_SECONDS_KEY = "gen_ai.client.operation.time_to_first_chunk";
 const PROMPT_NAME_KEYS = ["langfuse.observation.prompt.name", "langfuse.prompt.name"];
 const PROMPT_VERSION_KEYS = ["langfuse.observation.prompt.version", "langfuse.prompt.version"];
 
@@ -147,6 +158,8 @@ export function completionStartTime(span: IngestSpan, foreign: boolean): string 
   if (!foreign) return null;
   const ms = first(a, FIRST_CHUNK_KEYS);
   if (typeof ms === "number" && Number.isFinite(ms)) return isoOf(span.startTimeMs + ms);
+  const s = a[FIRST_CHUNK_SECONDS_KEY];
+  if (typeof s === "number" && Number.isFinite(s)) return isoOf(span.startTimeMs + s * 1000);
   return null;
 }
 
