@@ -4,6 +4,8 @@ import { errorMessage } from "../errors";
 import { logger } from "../logger";
 import {
   createRowWriter,
+  decodeRows,
+  encodeRows,
   runWriterThread,
   type RowWriter,
   type UnitOutcome,
@@ -113,7 +115,15 @@ export class StoreWriter {
       if (worker) {
         // A pending write keeps the process alive until it committed (an idle thread does not).
         if (this.inFlight.size === 1) worker.ref();
-        this.post(worker, { type: "unit", seq: unit.seq, rows, commit: this.holds === 0 });
+        let text: string;
+        try {
+          text = encodeRows(rows);
+        } catch (err) {
+          // Rows that cannot be encoded (a value mapping never produces): fail the unit alone.
+          this.settle(unit.seq, undefined, errorOf(err));
+          return;
+        }
+        this.post(worker, { type: "unit", seq: unit.seq, rows: text, commit: this.holds === 0 });
         this.uncommitted = this.holds === 0 ? 0 : this.uncommitted + 1;
       } else {
         this.buffered.push(unit);
@@ -165,7 +175,7 @@ export class StoreWriter {
     try {
       worker.postMessage(msg);
     } catch (err) {
-      // Rows that cannot be cloned (a value mapping never produces): fail the unit alone.
+      // A message that cannot be posted: fail the unit alone.
       if (msg.type === "unit") this.settle(msg.seq, undefined, errorOf(err));
     }
   }
@@ -196,7 +206,7 @@ export class StoreWriter {
         lockWaitMs: this.thread.lockWaitMs,
         state: this.state,
       };
-      const worker = new Worker(`(${runWriterThread.toString()})(${createRowWriter.toString()});`, {
+      const worker = new Worker(`(${runWriterThread.toString()})(${createRowWriter.toString()}, ${decodeRows.toString()});`, {
         eval: true,
         workerData: data,
         // Not the application's flags (--require preloads, --inspect, ts-node in tests): the
