@@ -40,13 +40,14 @@ const describe = (span: IngestSpan, err: unknown) =>
 
 /**
  * Maps spans one by one; a span whose mapping throws is left out and counted. Costs use the
- * store's custom model prices (the models API) ahead of the default table, as Langfuse does.
+ * store's custom model prices (the models API) ahead of the default table, as Langfuse does
+ * (`models`: customModelsFor(store), which a caller mapping many small steps reads once).
  */
-export function mapSpans(store: LocalStore, spans: readonly IngestSpan[], from = 0, to = spans.length): MappedBatch {
+export function mapSpans(store: LocalStore, spans: readonly IngestSpan[], from = 0, to = spans.length, models = customModelsFor(store)): MappedBatch {
   const mapped: MappedSpan[] = [];
   let rejected = 0;
   const errors: string[] = [];
-  withCustomModels(customModelsFor(store), () => {
+  withCustomModels(models, () => {
     for (let i = from; i < to; i++) {
       try {
         mapped.push(mapSpan(spans[i]!));
