@@ -35,6 +35,39 @@ export interface RowWriter {
    * refuses is rejected alone and counted.
    */
   unit(rows: readonly MappedSpan[]): UnitOutcome;
+  /** The caller's transaction rolled back: drops what the writer cached about rows it wrote. */
+  forget(): void;
+}
+
+/**
+ * Writes units in one transaction on a main-thread connection (`transaction`: the store's,
+ * IMMEDIATE, joining an open one). When no transaction is open yet, the units are written
+ * without savepoints first (see runWriterThread for why); if a row fails, that transaction
+ * rolls back whole and the units are written again with RowWriter.unit, which rejects the bad
+ * row alone. Inside a caller's transaction (which a rollback would take with it) they go
+ * through RowWriter.unit at once.
+ */
+export function writeUnits(
+  db: Database.Database,
+  transaction: <T>(fn: () => T) => T,
+  writer: RowWriter,
+  units: readonly (readonly MappedSpan[])[],
+): UnitOutcome[] {
+  if (!db.inTransaction) {
+    try {
+      return transaction(() => units.map((rows) => ({ written: rows.length, traces: rows.length ? writer.spans(rows) : 0, rejected: 0, errors: [] })));
+    } catch (err) {
+      writer.forget();
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === "string" && /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY|CORRUPT|NOMEM|INTERRUPT)/.test(code)) throw err;
+    }
+  }
+  try {
+    return transaction(() => units.map((rows) => writer.unit(rows)));
+  } catch (err) {
+    writer.forget();
+    throw err;
+  }
 }
 
 /**
@@ -273,7 +306,18 @@ export function createRowWriter(db: Database.Database): RowWriter {
     return "{}";
   };
 
+  // The ids of resources this connection inserted are cached; a rollback can undo such an
+  // insert, so every failure (and forget(), for rollbacks decided elsewhere) drops the cache.
+  const forget = (): void => st?.resourceIds.clear();
   const spans = (mapped: readonly MappedSpan[]): number => {
+    try {
+      return writeSpans(mapped);
+    } catch (err) {
+      forget();
+      throw err;
+    }
+  };
+  const writeSpans = (mapped: readonly MappedSpan[]): number => {
     const s = statements();
     const now = new Date().toISOString();
     const promptIds = new Map<string, string | null>();
@@ -362,7 +406,7 @@ export function createRowWriter(db: Database.Database): RowWriter {
     }
   };
 
-  return { spans, unit };
+  return { spans, unit, forget };
 }
 
 /** Data the writer thread is started with. */
@@ -436,6 +480,7 @@ export function runWriterThread(makeRowWriter: typeof createRowWriter, decode: t
   /** Rolls the open transaction back and writes its units again, each bad row rejected alone. */
   const rewriteRowByRow = (): void => {
     db.exec("ROLLBACK");
+    writer.forget();
     withLockRetry("BEGIN IMMEDIATE");
     results = written.map((u) => ({ seq: u.seq, outcome: writer.unit(u.rows) }));
   };
@@ -461,9 +506,10 @@ export function runWriterThread(makeRowWriter: typeof createRowWriter, decode: t
       } catch (err) {
         failed = `commit failed: ${message(err)}`;
       }
-      if (db.inTransaction) {
+      if (db.inTransaction || failed !== undefined) {
+        writer.forget();
         try {
-          db.exec("ROLLBACK");
+          if (db.inTransaction) db.exec("ROLLBACK");
         } catch {
           /* the transaction is gone already */
         }

@@ -7,6 +7,7 @@ import {
   decodeRows,
   encodeRows,
   runWriterThread,
+  writeUnits,
   type RowWriter,
   type UnitOutcome,
   type WriterMessage,
@@ -163,7 +164,7 @@ export class StoreWriter {
     const writer = this.rowWriter;
     let outcomes: UnitOutcome[];
     try {
-      outcomes = this.host.transaction(() => units.map((u) => writer.unit(u.rows)));
+      outcomes = writeUnits(this.host.db, (fn) => this.host.transaction(fn), writer, units.map((u) => u.rows));
     } catch (err) {
       for (const u of units) this.settle(u.seq, undefined, errorOf(err));
       return;

@@ -9,7 +9,7 @@
  */
 import { errorMessage } from "../../errors";
 import type { LocalStore } from "../store";
-import { createRowWriter, type RowWriter } from "../store-writer-program";
+import { createRowWriter, writeUnits, type RowWriter } from "../store-writer-program";
 import { customModelsFor } from "../api/models";
 import { mapSpan } from "./mapping/map-span";
 import { withCustomModels } from "./prices";
@@ -72,7 +72,7 @@ export function ingestSpans(store: LocalStore, spans: readonly IngestSpan[]): In
   let writer = writers.get(store.db);
   if (!writer) writers.set(store.db, (writer = createRowWriter(store.db)));
   const w = writer;
-  const outcome = store.transaction(() => w.unit(batch.mapped));
+  const outcome = writeUnits(store.db, (fn) => store.transaction(fn), w, [batch.mapped])[0]!;
   return {
     observations: outcome.written,
     traces: outcome.traces,
