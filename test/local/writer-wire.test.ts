@@ -150,3 +150,24 @@ test("a row SQLite refuses is rejected alone on the writer thread, and the store
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the writer thread dying mid-export loses nothing: the units it had not answered are written on the main thread", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "lfd-wire-"));
+  const store = openLocalStore(join(dir, "dies.db"));
+  try {
+    const exporter = new LocalSpanExporter(store);
+    const result = new Promise<LocalExportResult>((resolve) => exporter.export(tracedSpans(-1), resolve));
+    // The first unit is already on its way to the thread (sent within export()); end the thread now.
+    await (store.writer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    expect(await result).toEqual({ code: ExportResultCode.SUCCESS });
+    expect(store.writer.threaded).toBe(false);
+    const stored = snapshot(store);
+    expect(stored.observations).toHaveLength(512);
+    expect(stored.traces).toHaveLength(64);
+    const tags = stored.traces.map((t) => JSON.parse((t as { tags: string }).tags) as string[]);
+    expect(tags.every((t) => t.length === 7)).toBe(true);
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
