@@ -207,8 +207,8 @@ function runStore(label: string, path: string, batch: number, options?: LocalSto
 
 /**
  * The exporter maps a batch in steps of at most ~1 ms per event-loop turn on this thread and
- * hands each step's rows to the store's writer thread, which commits the batch in one transaction; it calls back after that commit,
- * so the clock covers each batch up to its callback (timing only the synchronous part of
+ * hands the rows to the store's writer thread, which commits the batch in one transaction; it
+ * calls back after that commit, so the clock covers each batch up to its callback (timing only the synchronous part of
  * export() would count spans not yet written). The writer thread's CPU is in the CPU figure.
  * Span ids are the OTel SDK's random ones, unlike the sequential ids of the runStore cases.
  */
