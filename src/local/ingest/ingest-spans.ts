@@ -9,7 +9,7 @@
  */
 import { errorMessage } from "../../errors";
 import type { LocalStore } from "../store";
-import { createRowWriter, type RowWriter } from "../store-writer-program";
+import { createRowWriter, writeUnits, type RowWriter } from "../store-writer-program";
 import { customModelsFor } from "../api/models";
 import { mapSpan } from "./mapping/map-span";
 import { withCustomModels } from "./prices";
@@ -40,13 +40,14 @@ const describe = (span: IngestSpan, err: unknown) =>
 
 /**
  * Maps spans one by one; a span whose mapping throws is left out and counted. Costs use the
- * store's custom model prices (the models API) ahead of the default table, as Langfuse does.
+ * store's custom model prices (the models API) ahead of the default table, as Langfuse does
+ * (`models`: customModelsFor(store), which a caller mapping many small steps reads once).
  */
-export function mapSpans(store: LocalStore, spans: readonly IngestSpan[], from = 0, to = spans.length): MappedBatch {
+export function mapSpans(store: LocalStore, spans: readonly IngestSpan[], from = 0, to = spans.length, models = customModelsFor(store)): MappedBatch {
   const mapped: MappedSpan[] = [];
   let rejected = 0;
   const errors: string[] = [];
-  withCustomModels(customModelsFor(store), () => {
+  withCustomModels(models, () => {
     for (let i = from; i < to; i++) {
       try {
         mapped.push(mapSpan(spans[i]!));
@@ -71,7 +72,7 @@ export function ingestSpans(store: LocalStore, spans: readonly IngestSpan[]): In
   let writer = writers.get(store.db);
   if (!writer) writers.set(store.db, (writer = createRowWriter(store.db)));
   const w = writer;
-  const outcome = store.transaction(() => w.unit(batch.mapped));
+  const outcome = writeUnits(store.db, (fn) => store.transaction(fn), w, [batch.mapped])[0]!;
   return {
     observations: outcome.written,
     traces: outcome.traces,

@@ -112,6 +112,23 @@ describe("ingestSpans", () => {
     expect((await api.traces.get(all[50]!)).observations).toHaveLength(10);
   });
 
+  test("a row SQLite refuses is rejected alone, on its own and inside a caller's transaction (whose other writes stay)", async () => {
+    store.db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON observations WHEN NEW.name = 'refuse-me' BEGIN SELECT RAISE(ABORT, 'refused by trigger'); END`);
+    const batch = (tid: string) => Array.from({ length: 20 }, (_, i) => span({ "langfuse.trace.tags": [`t${i}`] }, { traceId: tid, name: i === 7 ? "refuse-me" : `s${i}` }));
+    const alone = ingestSpans(store, batch(traceId(30)));
+    expect(alone).toMatchObject({ observations: 19, rejected: 1 });
+    expect(alone.errors[0]).toContain("refused by trigger");
+    expect((await api.traces.get(traceId(30))).tags).toHaveLength(19);
+
+    const inside = store.transaction(() => {
+      store.db.prepare("INSERT INTO otel_resources (json) VALUES ('caller')").run();
+      return ingestSpans(store, batch(traceId(31)));
+    });
+    expect(inside).toMatchObject({ observations: 19, rejected: 1 });
+    expect((await api.traces.get(traceId(31))).observations).toHaveLength(19);
+    expect(store.db.prepare("SELECT COUNT(*) AS n FROM otel_resources WHERE json = 'caller'").get()).toEqual({ n: 1 });
+  });
+
   test("an empty batch is a no-op; counts report observations and distinct traces", () => {
     expect(ingestSpans(store, [])).toEqual({ observations: 0, traces: 0, rejected: 0, errors: [] });
     const res = ingestSpans(store, [span({}, { traceId: traceId(6) }), span({}, { traceId: traceId(6) }), span({}, { traceId: traceId(7) })]);
