@@ -16,7 +16,7 @@
  * per call), "CPU" is the variant process's CPU time over the total (the receiver's is not in it).
  *
  * "hot" leaves out the time spent inside the exporter's export() (serialization, request
- * set-up: ~7 us per span for both SDKs' encoders), shown apart as "export in hot". The SDKs
+ * set-up: a few us per span with either SDK's encoder), shown apart as "export in hot". The SDKs
  * start exports at different moments, so the timed loops used to catch different amounts of
  * it: the stock BatchSpanProcessor runs one export at a time and starts the next one when the
  * previous answer arrives (an I/O callback, between the loops), while ours starts up to 4 on a
