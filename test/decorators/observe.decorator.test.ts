@@ -201,6 +201,24 @@ describe("@Observe (legacy decorators)", () => {
     expect((await h.span("thenable")).attributes["langfuse.observation.output"]).toBe("7");
   });
 
+  it("a thenable carrying a `constructor: Promise` field is not taken for a native promise: chained once, a real promise comes back", async () => {
+    let thenCalls = 0;
+    const disguised = {
+      constructor: Promise,
+      then(resolve: (v: number) => void) {
+        thenCalls++;
+        resolve(9);
+      },
+    };
+    const returnsDisguised = observe(() => disguised, { name: "disguised" });
+    const got = returnsDisguised();
+    expect(got).not.toBe(disguised);
+    expect(got).toBeInstanceOf(Promise);
+    expect(await got).toBe(9);
+    expect(thenCalls).toBe(1);
+    expect((await h.span("disguised")).attributes["langfuse.observation.output"]).toBe("9");
+  });
+
   it("traces sync generators lazily: open until consumed, children parented, output collected", async () => {
     class Gen {
       @Observe() *numbers(n: number) {
