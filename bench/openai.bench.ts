@@ -7,7 +7,8 @@
  * (BENCH_STUB=inline: in this process, as it used to be); "in-process" gives the SDK a fetch
  * that answers from memory, so the SDK work and the tracing are all that is measured.
  * Same process, variants interleaved in rotating order per round; median per call over
- * ROUNDS rounds of N awaited calls after a warm-up. Overhead = variant - raw. CPU time
+ * ROUNDS rounds of N awaited calls after a warm-up. Overhead = median over rounds of (variant - raw
+ * in that round). CPU time
  * (process.cpuUsage, this process: the client's) beside wall time. Each traced variant must
  * deliver one span per call to its exporter (checked at the end).
  * Goal: ours adds less than half of the official wrapper's overhead.
@@ -23,7 +24,7 @@
  * close, an UndiciError per reset) and the per-call figures measured connection churn on a
  * loaded loop, not the wrappers. The stub now keeps connections alive (5 s).
  *
- *   npm run bench openai          BENCH_N=4000 BENCH_ROUNDS=9 npm run bench openai
+ *   npm run bench openai          BENCH_N=2000 BENCH_ROUNDS=25 npm run bench openai
  */
 import { context } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
@@ -40,8 +41,8 @@ import { Langfuse, LangfuseSpanProcessor } from "../src";
 import { observeOpenAI } from "../src/integrations/openai";
 import { startOpenAIStub } from "../samples/openai/stub-server";
 
-const N = Number(process.env.BENCH_N ?? 2000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const N = Number(process.env.BENCH_N ?? 1000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const WARMUP = 500;
 
 function median(xs: number[]): number {
@@ -174,8 +175,11 @@ async function main(): Promise<void> {
       const raw = median(per.raw[metric]);
       const ours = median(per.ours[metric]);
       const off = median(per.official[metric]);
-      const oo = ours - raw;
-      const fo = off - raw;
+      // Overheads are medians of per-round differences (each round runs the three variants back
+      // to back): drift of the machine between rounds cancels, which it does not between
+      // separate medians of large, load-sensitive numbers.
+      const oo = median(per.ours[metric].map((x, r) => x - per.raw[metric][r]!));
+      const fo = median(per.official[metric].map((x, r) => x - per.raw[metric][r]!));
       const verdict = oo > 0 && fo > 0 ? `${(oo / fo).toFixed(2)}x${oo < fo / 2 ? "  (goal < 0.5x met)" : ""}` : "n/a (overhead below the noise)";
       console.log(
         `${transport.padEnd(12)} ${metric.padEnd(8)} ${f(raw).padStart(10)}   ${f(ours).padStart(10)} (${oo >= 0 ? "+" : ""}${f(oo)})   ${f(off).padStart(10)} (${fo >= 0 ? "+" : ""}${f(fo)})   ${verdict}`,
