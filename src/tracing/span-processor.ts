@@ -181,7 +181,9 @@ const stateAttributes = new WeakMap<PropagatedState, Attributes>();
  * A batch that fails in a way that may pass (network, 408, 429, 5xx) is kept and re-sent with
  * backoff until it is delivered or `exportRetry.maxAgeMs` (5 min) has passed: an endpoint can
  * be away for minutes without losing spans. Kept batches count against `maxQueueSize`; when
- * the bound is reached, the oldest kept spans are dropped first (counted).
+ * the bound is reached, the oldest kept spans are dropped first (counted); when none is kept
+ * at that moment (the backlog is unsent spans, or kept spans being re-sent), the span that just
+ * ended is dropped instead (counted).
  *
  * `flushWithReport(timeoutMs)` returns within its timeout (default 30 s) whatever the endpoint
  * does, and reports what is still pending. Every span that passed sampling and the filter is
