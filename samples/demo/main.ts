@@ -8,7 +8,8 @@
  * The "LLM" is a deterministic stand-in so the demo runs offline; the tracing is real.
  */
 import "reflect-metadata";
-import { Langfuse, Observe, propagateAttributes, updateCurrentGeneration, type TraceWithDetails } from "../../src";
+import { Langfuse, Observe, propagateAttributes, updateCurrentGeneration } from "../../src";
+import { printTree } from "../print-tree";
 
 interface Doc {
   id: string;
@@ -84,24 +85,6 @@ class SupportAgent {
     for await (const chunk of this.llm.stream(draft)) streamed += chunk;
     return streamed.trim();
   }
-}
-
-function printTree(trace: TraceWithDetails): void {
-  const children = new Map<string | null, typeof trace.observations>();
-  for (const o of trace.observations) {
-    const list = children.get(o.parentObservationId) ?? [];
-    list.push(o);
-    children.set(o.parentObservationId, list);
-  }
-  const walk = (parent: string | null, depth: number): void => {
-    const list = (children.get(parent) ?? []).sort((a, b) => a.startTime.localeCompare(b.startTime));
-    for (const o of list) {
-      const extra = o.model ? `  model=${o.model} usage=${JSON.stringify(o.usageDetails)}` : "";
-      console.log(`${"  ".repeat(depth + 1)}- ${o.type.toLowerCase()} ${o.name}${extra}`);
-      walk(o.id, depth + 1);
-    }
-  };
-  walk(null, 0);
 }
 
 async function main(): Promise<void> {

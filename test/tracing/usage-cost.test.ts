@@ -2,19 +2,11 @@
  * Provider usage objects handed to update*() reach the embedded store in Langfuse keys, with
  * the total counted once and the cost from the price table.
  */
-import { Langfuse, observe, updateCurrentGeneration } from "../../src";
+import { observe, updateCurrentGeneration } from "../../src";
+import { useEmbeddedClient } from "../fixtures/embedded-client";
 
 describe("usage normalisation on the SDK path (embedded store)", () => {
-  let lf: Langfuse;
-  let info: jest.SpyInstance;
-  beforeAll(() => {
-    info = jest.spyOn(console, "info").mockImplementation(() => undefined);
-    lf = new Langfuse({ localDbPath: ":memory:", flushInterval: 3600 });
-  });
-  afterAll(async () => {
-    await lf.shutdown();
-    info.mockRestore();
-  });
+  const client = useEmbeddedClient();
 
   it("updateCurrentGeneration and generation.update take response.usage as the provider returns it", async () => {
     const call = observe(
@@ -28,15 +20,15 @@ describe("usage normalisation on the SDK path (embedded store)", () => {
       { name: "openai-shaped", asType: "generation" },
     );
     call();
-    const gen = lf.startObservation({ name: "anthropic-shaped", asType: "generation", model: "claude-sonnet-4-20250514" });
+    const gen = client.lf.startObservation({ name: "anthropic-shaped", asType: "generation", model: "claude-sonnet-4-20250514" });
     gen.update({ usageDetails: { input_tokens: 100, output_tokens: 200, cache_read_input_tokens: 1000, cache_creation_input_tokens: 500 } }).end();
-    await lf.flush();
+    await client.lf.flush();
 
-    const [openai] = (await lf.api.observations.list({ name: "openai-shaped" })).data;
+    const [openai] = (await client.lf.api.observations.list({ name: "openai-shaped" })).data;
     expect(openai!.usageDetails).toEqual({ input: 600, input_cached_tokens: 400, input_audio_tokens: 0, output: 100, total: 1100 });
     expect(openai!.costDetails.total).toBeCloseTo(600 * 2.5e-6 + 400 * 1.25e-6 + 100 * 1e-5, 12);
 
-    const [claude] = (await lf.api.observations.list({ name: "anthropic-shaped" })).data;
+    const [claude] = (await client.lf.api.observations.list({ name: "anthropic-shaped" })).data;
     expect(claude!.usageDetails).toEqual({ input: 100, output: 200, input_cached_tokens: 1000, input_cache_creation: 500, total: 1800 });
     expect(claude!.costDetails.total).toBeCloseTo(100 * 3e-6 + 200 * 1.5e-5 + 1000 * 3e-7 + 500 * 3.75e-6, 12);
   });

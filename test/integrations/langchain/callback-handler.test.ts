@@ -21,6 +21,7 @@ import { Langfuse, Observe, type Observation } from "../../../src";
 import { CallbackHandler } from "../../../src/integrations/langchain";
 import { observeOpenAI } from "../../../src/integrations/openai";
 import { startOpenAIStub, type StubServer } from "../../../samples/openai/stub-server";
+import { storedTree } from "../../fixtures/embedded-client";
 
 /** A fake chat model answering from a script of AIMessages (tool calls and usage included). */
 class ScriptedChatModel extends FakeListChatModel {
@@ -80,13 +81,7 @@ afterAll(async () => {
   info.mockRestore();
 });
 
-async function stored(traceId: string): Promise<Observation[]> {
-  await lf.flush();
-  const all = (await lf.api.traces.get(traceId)).observations;
-  const ids = new Set(all.map((o) => o.id));
-  for (const o of all) if (o.parentObservationId !== null) expect(ids.has(o.parentObservationId)).toBe(true);
-  return all;
-}
+const stored = (traceId: string): Promise<Observation[]> => storedTree(lf, traceId);
 const spansOf = (traceId: string) => memory.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
 const byName = (all: Observation[], name: string) => all.find((o) => o.name === name)!;
 

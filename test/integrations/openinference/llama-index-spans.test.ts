@@ -5,22 +5,14 @@
  * them to the right observation types with input, output, model, usage and cost.
  */
 import { context, trace } from "@opentelemetry/api";
-import { Langfuse, type Observation } from "../../../src";
+import type { Observation } from "../../../src";
+import { useEmbeddedClient } from "../../fixtures/embedded-client";
 
-let lf: Langfuse;
-let info: jest.SpyInstance;
-beforeAll(() => {
-  info = jest.spyOn(console, "info").mockImplementation(() => undefined);
-  lf = new Langfuse({ localDbPath: ":memory:", flushInterval: 3600 });
-});
-afterAll(async () => {
-  await lf.shutdown();
-  info.mockRestore();
-});
+const client = useEmbeddedClient();
 
 it("a LlamaIndex RAG query: CHAIN > RETRIEVER > EMBEDDING, GENERATION, TOOL, with IO, model, usage and cost", async () => {
   const tracer = trace.getTracer("openinference.instrumentation.llama_index", "1.0.0");
-  const traceId = await lf.startAsCurrentObservation({ name: "rag-request" }, async (root) => {
+  const traceId = await client.lf.startAsCurrentObservation({ name: "rag-request" }, async (root) => {
     const query = tracer.startSpan("RetrieverQueryEngine.query", {
       attributes: { "openinference.span.kind": "CHAIN", "input.value": "What is X?", "input.mime_type": "text/plain", "output.value": "X is Y.", "output.mime_type": "text/plain" },
     });
@@ -92,8 +84,8 @@ it("a LlamaIndex RAG query: CHAIN > RETRIEVER > EMBEDDING, GENERATION, TOOL, wit
     query.end();
     return root.traceId;
   });
-  await lf.flush();
-  const all = (await lf.api.traces.get(traceId)).observations;
+  await client.lf.flush();
+  const all = (await client.lf.api.traces.get(traceId)).observations;
   const ids = new Set(all.map((o) => o.id));
   for (const o of all) if (o.parentObservationId !== null) expect(ids.has(o.parentObservationId)).toBe(true);
   const by = (name: string) => all.find((o) => o.name === name) as Observation;

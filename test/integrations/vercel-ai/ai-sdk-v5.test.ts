@@ -5,18 +5,9 @@
 import { generateText, stepCountIs, tool } from "ai5";
 import { MockLanguageModelV2 } from "ai5/test";
 import { z } from "zod";
-import { Langfuse } from "../../../src";
+import { useEmbeddedClient } from "../../fixtures/embedded-client";
 
-let lf: Langfuse;
-let info: jest.SpyInstance;
-beforeAll(() => {
-  info = jest.spyOn(console, "info").mockImplementation(() => undefined);
-  lf = new Langfuse({ localDbPath: ":memory:", flushInterval: 3600 });
-});
-afterAll(async () => {
-  await lf.shutdown();
-  info.mockRestore();
-});
+const client = useEmbeddedClient();
 
 it("ai 5 generateText with a tool call: span, generations with usage and cost, tool; no orphan", async () => {
   let turn = 0;
@@ -29,7 +20,7 @@ it("ai 5 generateText with a tool call: span, generations with usage and cost, t
       return { content: [{ type: "text", text: "Sunny." }], finishReason: "stop", usage, warnings: [] };
     },
   });
-  const traceId = await lf.startAsCurrentObservation({ name: "request-v5" }, async (root) => {
+  const traceId = await client.lf.startAsCurrentObservation({ name: "request-v5" }, async (root) => {
     const r = await generateText({
       model,
       prompt: "Weather in Paris?",
@@ -40,8 +31,8 @@ it("ai 5 generateText with a tool call: span, generations with usage and cost, t
     expect(r.text).toBe("Sunny.");
     return root.traceId;
   });
-  await lf.flush();
-  const trace = await lf.api.traces.get(traceId);
+  await client.lf.flush();
+  const trace = await client.lf.api.traces.get(traceId);
   const all = trace.observations;
   const ids = new Set(all.map((o) => o.id));
   for (const o of all) if (o.parentObservationId !== null) expect(ids.has(o.parentObservationId)).toBe(true);

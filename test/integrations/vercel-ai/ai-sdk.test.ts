@@ -7,30 +7,16 @@
 import { generateText, stepCountIs, streamText, tool } from "ai";
 import { MockLanguageModelV3, simulateReadableStream } from "ai/test";
 import { z } from "zod";
-import { Langfuse, Observe, type Observation } from "../../../src";
+import { Observe, type Observation } from "../../../src";
+import { storedTree, useEmbeddedClient } from "../../fixtures/embedded-client";
 
 const USAGE = { inputTokens: { total: 30, noCache: 25, cacheRead: 5, cacheWrite: 0 }, outputTokens: { total: 12, text: 10, reasoning: 2 } };
 // gpt-4o-mini: input 1.5e-7, cached 7.5e-8, output 6e-7 (reasoning is not priced separately for it).
 const GEN_COST = 25 * 1.5e-7 + 5 * 7.5e-8 + 10 * 6e-7;
 
-let lf: Langfuse;
-let info: jest.SpyInstance;
-beforeAll(() => {
-  info = jest.spyOn(console, "info").mockImplementation(() => undefined);
-  lf = new Langfuse({ localDbPath: ":memory:", flushInterval: 3600 });
-});
-afterAll(async () => {
-  await lf.shutdown();
-  info.mockRestore();
-});
+const client = useEmbeddedClient();
 
-async function stored(traceId: string): Promise<Observation[]> {
-  await lf.flush();
-  const all = (await lf.api.traces.get(traceId)).observations;
-  const ids = new Set(all.map((o) => o.id));
-  for (const o of all) if (o.parentObservationId !== null) expect(ids.has(o.parentObservationId)).toBe(true);
-  return all;
-}
+const stored = (traceId: string): Promise<Observation[]> => storedTree(client.lf, traceId);
 
 describe("Vercel AI SDK telemetry", () => {
   it("generateText with a tool call: span, two generations with usage and cost, a tool observation; cost counted once", async () => {
@@ -57,7 +43,7 @@ describe("Vercel AI SDK telemetry", () => {
         return r.text;
       }
     }
-    const traceId = await lf.startAsCurrentObservation({ name: "request" }, async (root) => {
+    const traceId = await client.lf.startAsCurrentObservation({ name: "request" }, async (root) => {
       expect(await new Assistant().ask("Weather in Paris?")).toBe("Sunny.");
       return root.traceId;
     });
@@ -83,7 +69,7 @@ describe("Vercel AI SDK telemetry", () => {
     expect(gens[1]!.output).toBe("Sunny.");
     const toolObs = all.find((o) => o.type === "TOOL")!;
     expect(toolObs).toMatchObject({ name: "weather", input: { city: "Paris" }, output: "Sunny in Paris", parentObservationId: top.id });
-    const trace = await lf.api.traces.get(traceId);
+    const trace = await client.lf.api.traces.get(traceId);
     expect(trace).toMatchObject({ userId: "u-ai", sessionId: "s-ai" });
     expect(trace.totalCost).toBeCloseTo(2 * GEN_COST, 12);
   });
@@ -103,7 +89,7 @@ describe("Vercel AI SDK telemetry", () => {
         }),
       }),
     });
-    const traceId = await lf.startAsCurrentObservation({ name: "stream-request" }, async (root) => {
+    const traceId = await client.lf.startAsCurrentObservation({ name: "stream-request" }, async (root) => {
       const r = streamText({ model, prompt: "Say hello", experimental_telemetry: { isEnabled: true } });
       let text = "";
       for await (const t of r.textStream) text += t;
