@@ -20,6 +20,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { median } from "./bench-util";
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 1000);
 const CONCURRENCY = 50;
@@ -117,10 +118,6 @@ async function runCase(name: Case): Promise<number[]> {
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 async function child(name: Case): Promise<void> {
   // The official client logs through its own logger; keep the table readable.

@@ -40,15 +40,12 @@ import OpenAI from "openai";
 import { Langfuse, LangfuseSpanProcessor } from "../src";
 import { observeOpenAI } from "../src/integrations/openai";
 import { startOpenAIStub } from "../samples/openai/stub-server";
+import { median } from "./bench-util";
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const WARMUP = 500;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /** A no-op exporter that counts what it was given (every traced call must deliver its span). */
 function countingExporter() {

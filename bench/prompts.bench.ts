@@ -14,6 +14,7 @@ import { isDeepStrictEqual } from "node:util";
 import { LangfuseClient } from "@langfuse/client";
 import { Langfuse } from "../src";
 import { startServer } from "../src/server";
+import { median } from "./bench-util";
 
 const ROUNDS = 7;
 const TEXT_TEMPLATE = [
@@ -37,10 +38,6 @@ const HISTORY = [
   { role: "assistant", content: "Sorry to hear that. Which order is it?" },
 ];
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 type Runner = (fn: () => unknown, iterations: number) => Promise<number>;
 

@@ -9,6 +9,7 @@
 import { BasicTracerProvider, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { gzipSync } from "node:zlib";
+import { median } from "./bench-util";
 
 const BATCH = 512;
 const ITER = Number(process.env.BENCH_ENC_ITER ?? 200);
@@ -26,10 +27,6 @@ for (let i = 0; i < BATCH; i++) {
   spans.push(s as unknown as ReadableSpan);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[(s.length - 1) >> 1];
-}
 
 function measure(fn: () => Uint8Array): { nsPerSpan: number; bytesPerSpan: number } {
   let out = fn();

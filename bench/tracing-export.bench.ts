@@ -30,10 +30,11 @@
  *
  *   npm run bench tracing        BENCH_EXPORT_N=100000 BENCH_EXPORT_RUNS=5 BENCH_EXPORT_ROUNDS=3 npm run bench tracing-export
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as http from "node:http";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { buildDist, fmt, median, printTable, ratio, reportFromChild, runChild } from "./bench-util";
 
 const VARIANTS = ["otel", "otel-attrs", "observe", "observe-json", "official"] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -59,10 +60,6 @@ interface Result {
   delivered: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function receiverCount(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -259,13 +256,6 @@ async function child(variant: Variant, mode: Mode, url: string): Promise<Result>
   return { variant, mode, hotNs: (median(hots) * 1e6) / N, exportInHotNs: (median(exportsInHot) * 1e6) / N, totalNs: (median(totals) * 1e6) / N, cpuNs: (median(cpus) * 1e6) / N, produced: N * RUNS, delivered };
 }
 
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
-}
-
-function ratio(a: number, b: number): string {
-  return `${(a / b).toFixed(2)}x`;
-}
 
 function startReceiver(): Promise<{ url: string; proc: ChildProcess }> {
   const proc = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "otlp-counting-receiver.ts")], {
@@ -286,31 +276,12 @@ function startReceiver(): Promise<{ url: string; proc: ChildProcess }> {
 async function main(): Promise<void> {
   const [variantArg, modeArg, urlArg] = process.argv.slice(2);
   if (variantArg) {
-    const r = await child(variantArg as Variant, modeArg as Mode, urlArg);
-    process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
-    process.exit(0);
+    reportFromChild(await child(variantArg as Variant, modeArg as Mode, urlArg));
   }
-  const build = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(__dirname, "..", "tsconfig.build.json")], { encoding: "utf8" });
-  if (build.status !== 0) {
-    console.error(`build failed:\n${build.stdout}${build.stderr}`);
-    process.exit(1);
-  }
+  buildDist();
   const receiver = await startReceiver();
-  const runChild = (variant: Variant, mode: Mode, env: NodeJS.ProcessEnv): Result | undefined => {
-    const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, variant, mode, receiver.url], {
-      encoding: "utf8",
-      env,
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 600_000,
-    });
-    const line = (res.stdout ?? "").split("\n").find((l) => l.startsWith("RESULT "));
-    if (!line) {
-      console.error(`${variant}/${mode} failed:\n${res.stderr}`);
-      process.exitCode = 1;
-      return undefined;
-    }
-    return JSON.parse(line.slice(7)) as Result;
-  };
+  const runVariant = (variant: Variant, mode: Mode, env: NodeJS.ProcessEnv): Result | undefined =>
+    runChild<Result>(__filename, [variant, mode, receiver.url], env, `${variant}/${mode}`, 600_000);
   try {
     console.log(`tracing with export to an OTLP receiver on 127.0.0.1 (own process): ${N} calls x ${RUNS} runs (median) x ${ROUNDS} interleaved process rounds (median); ns per call`);
     // No variant may drop: the stock batch processors read OTEL_BSP_MAX_QUEUE_SIZE.
@@ -319,7 +290,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const mode of ["sync", "async"] as Mode[]) {
         for (const variant of VARIANTS) {
-          const r = runChild(variant, mode, noDropEnv);
+          const r = runVariant(variant, mode, noDropEnv);
           if (r) all.push(r);
         }
       }
@@ -359,8 +330,7 @@ async function main(): Promise<void> {
         ]);
       }
     }
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-    for (const row of rows) console.log(row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+    printTable(rows);
     for (const mode of ["sync", "async"] as Mode[]) {
       for (const v of ["otel-attrs", "observe", "official"] as Variant[]) {
         const per = all.filter((r) => r.variant === v && r.mode === mode).map((r) => fmt(r.totalNs));
@@ -382,7 +352,7 @@ async function main(): Promise<void> {
 
     console.log(`\nburst with every SDK's default settings: ${BURST.toLocaleString("en-US")} synchronous calls without a yield, then flush`);
     for (const v of ["otel", "observe", "official"] as Variant[]) {
-      const r = runChild(v, "burst", process.env);
+      const r = runVariant(v, "burst", process.env);
       if (r) console.log(`  ${v.padEnd(9)} delivered ${fmt(r.delivered)} of ${fmt(r.produced)} (hot ${fmt(r.hotNs)} ns/call + export in hot ${fmt(r.exportInHotNs)}, total ${fmt(r.totalNs)} ns/call)`);
     }
   } finally {

@@ -14,9 +14,8 @@
  *
  *   npm run bench tracing            BENCH_N=200000 BENCH_ROUNDS=7 npm run bench tracing
  */
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { buildDist, fmt, median, printTable, ratio, reportFromChild, runChild } from "./bench-util";
 
 const VARIANTS = ["bare", "otel", "observe", "official"] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -40,10 +39,6 @@ interface Result {
   exported: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** Runs inside the child process: sets up one variant and measures it. */
 async function child(variant: Variant, mode: Mode): Promise<Result> {
@@ -159,27 +154,13 @@ async function child(variant: Variant, mode: Mode): Promise<Result> {
   return { variant, mode, hotNs: (median(hots) * 1e6) / N, totalNs: (median(totals) * 1e6) / N, cpuNs: (median(cpus) * 1e6) / N, exported };
 }
 
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
-}
-
-function ratio(a: number, b: number): string {
-  return `${(a / b).toFixed(2)}x`;
-}
 
 async function main(): Promise<void> {
   const [variantArg, modeArg] = process.argv.slice(2);
   if (variantArg) {
-    const r = await child(variantArg as Variant, modeArg as Mode);
-    process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
-    process.exit(0);
+    reportFromChild(await child(variantArg as Variant, modeArg as Mode));
   }
-  // Children load the SDK from dist/: build it from the current sources first.
-  const build = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(__dirname, "..", "tsconfig.build.json")], { encoding: "utf8" });
-  if (build.status !== 0) {
-    console.error(`build failed:\n${build.stdout}${build.stderr}`);
-    process.exit(1);
-  }
+  buildDist();
   console.log(`tracing overhead: ${N} calls x ${RUNS} runs (median) x ${ROUNDS} interleaved process rounds (median), chunks of ${CHUNK}; ns per call`);
   // The machine may be shared: processes run interleaved (every variant once per round) and
   // each figure is the median over rounds, so a noisy moment hits all variants alike.
@@ -187,18 +168,8 @@ async function main(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     for (const mode of ["sync", "async"] as Mode[]) {
       for (const variant of VARIANTS) {
-        const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, variant, mode], {
-          encoding: "utf8",
-          env: process.env,
-          maxBuffer: 16 * 1024 * 1024,
-        });
-        const line = (res.stdout ?? "").split("\n").find((l) => l.startsWith("RESULT "));
-        if (!line) {
-          console.error(`${variant}/${mode} failed:\n${res.stderr}`);
-          process.exitCode = 1;
-          continue;
-        }
-        all.push(JSON.parse(line.slice(7)) as Result);
+        const r = runChild<Result>(__filename, [variant, mode], process.env, `${variant}/${mode}`);
+        if (r) all.push(r);
       }
     }
   }
@@ -226,8 +197,7 @@ async function main(): Promise<void> {
       ]);
     }
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  for (const row of rows) console.log(row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+  printTable(rows);
   // Per-process totals show the spread behind each median (bimodal runs are visible here).
   for (const mode of ["sync", "async"] as Mode[]) {
     for (const v of ["otel", "observe", "official"] as Variant[]) {
