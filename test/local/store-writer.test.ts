@@ -68,6 +68,30 @@ function endedSpans(n: number, name = (i: number) => `s-${i}`): ReadableSpan[] {
   return out;
 }
 
+
+/**
+ * Another process takes the store's write lock (BEGIN IMMEDIATE) for `ms`, then commits and
+ * exits. Resolves once it holds the lock, with the promise of its exit code (wrapped: an async
+ * function would otherwise wait for that promise too).
+ */
+async function holdWriteLock(dbPath: string, ms: number): Promise<{ exited: Promise<number | null> }> {
+  const holder = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const D = require(${JSON.stringify(require.resolve("better-sqlite3"))});
+       const db = new D(${JSON.stringify(dbPath)});
+       db.exec("BEGIN IMMEDIATE");
+       process.stdout.write("locked\\n");
+       setTimeout(() => { db.exec("COMMIT"); db.close(); }, ${ms});`,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const exited = new Promise<number | null>((resolve) => holder.on("exit", resolve));
+  await new Promise<void>((resolve) => holder.stdout.on("data", (d: Buffer) => d.toString().includes("locked") && resolve()));
+  return { exited };
+}
+
 describe("embedded store writer thread", () => {
   let dir: string;
   beforeAll(() => {
@@ -80,20 +104,7 @@ describe("embedded store writer thread", () => {
     const langfuse = new Langfuse({ localDbPath: dbPath, flushAt: 512, flushInterval: 3600 });
     try {
       // The store exists and is migrated; now another process takes its write lock for 10 s.
-      const holder = spawn(
-        process.execPath,
-        [
-          "-e",
-          `const D = require(${JSON.stringify(require.resolve("better-sqlite3"))});
-           const db = new D(${JSON.stringify(dbPath)});
-           db.exec("BEGIN IMMEDIATE");
-           process.stdout.write("locked\\n");
-           setTimeout(() => { db.exec("COMMIT"); db.close(); }, 10000);`,
-        ],
-        { stdio: ["ignore", "pipe", "inherit"] },
-      );
-      const exited = new Promise<number | null>((resolve) => holder.on("exit", resolve));
-      await new Promise<void>((resolve) => holder.stdout.on("data", (d: Buffer) => d.toString().includes("locked") && resolve()));
+      const { exited } = await holdWriteLock(dbPath, 10_000);
 
       const traced = observe((i: number) => i * 2, { name: "under-lock" });
       const started = Date.now();
@@ -118,20 +129,7 @@ describe("embedded store writer thread", () => {
   test("a lock held longer than lockWaitMs fails the export (counted), and the next one lands once the lock is free", async () => {
     const dbPath = join(dir, "lock-timeout.db");
     openLocalStore(dbPath).close();
-    const holder = spawn(
-      process.execPath,
-      [
-        "-e",
-        `const D = require(${JSON.stringify(require.resolve("better-sqlite3"))});
-         const db = new D(${JSON.stringify(dbPath)});
-         db.exec("BEGIN IMMEDIATE");
-         process.stdout.write("locked\\n");
-         setTimeout(() => { db.exec("COMMIT"); db.close(); }, 3000);`,
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    const exited = new Promise<number | null>((resolve) => holder.on("exit", resolve));
-    await new Promise<void>((resolve) => holder.stdout.on("data", (d: Buffer) => d.toString().includes("locked") && resolve()));
+    const { exited } = await holdWriteLock(dbPath, 3_000);
     const store = openLocalStore(dbPath, { lockWaitMs: 300 });
     try {
       const exporter = new LocalSpanExporter(store);
