@@ -425,8 +425,8 @@ export interface WriterThreadData {
 
 /** A message to the writer thread. */
 export type WriterMessage =
-  /** `rows`: encodeRows' text. */
-  | { type: "unit"; seq: number; rows: string; commit: boolean }
+  /** `rows`: encodeRows' text, UTF-8 encoded (see StoreWriter.write). */
+  | { type: "unit"; seq: number; rows: Uint8Array; commit: boolean }
   | { type: "commit" }
   | { type: "close" };
 
@@ -437,7 +437,8 @@ export interface WriterReply {
 
 /**
  * The writer thread: one connection, units applied in arrival order inside one IMMEDIATE
- * transaction that commits at the first unit marked `commit` (or a "commit" message). When
+ * transaction that commits after the first unit marked `commit` (or a "commit" message), together
+ * with the units already waiting behind it (group commit, see scheduleFinish). When
  * another connection holds the write lock, BEGIN (or COMMIT) is retried until `lockWaitMs`
  * passed: only this thread waits, never the application's event loop, and nothing is dropped
  * meanwhile. Self-contained: see the file comment.
@@ -462,7 +463,18 @@ export function runWriterThread(makeRowWriter: typeof createRowWriter, decode: t
   db.pragma("cache_size = -65536");
   db.pragma(`wal_autocheckpoint = ${data.walAutocheckpointPages}`);
   db.pragma(`journal_size_limit = ${data.journalSizeLimit}`);
+  // Background work: below the application's threads in the scheduler's eyes, so on a busy
+  // machine (this thread, the checkpointer and the app sharing two cores) a commit never keeps
+  // the app's event loop waiting for a core. Linux gives each thread its own nice value; where
+  // that is not available the thread keeps the process's priority.
+  try {
+    const tid = Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(tid) && tid > 0) require("node:os").setPriority(tid, 19);
+  } catch {
+    /* not Linux, or not permitted: same priority as the app */
+  }
   const writer = makeRowWriter(db);
+  const utf8 = new TextDecoder();
   const isBusy = (err: unknown) => {
     const code = (err as { code?: unknown }).code;
     return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
@@ -527,8 +539,24 @@ export function runWriterThread(makeRowWriter: typeof createRowWriter, decode: t
     written = [];
   };
 
+  // Group commit: a commit is made once the messages already waiting have been handled
+  // (setImmediate runs after the current batch of port messages), so units of overlapping
+  // exports that arrived while this thread was busy share one commit. With random span ids a
+  // commit writes roughly one index page per span to the WAL whatever the batch size, until
+  // the batch covers the index: fewer, larger commits write far fewer pages per span. No wait
+  // is added: a lone unit commits as soon as it is written.
+  let commitScheduled: ReturnType<typeof setImmediate> | undefined;
+  const scheduleFinish = (): void => {
+    commitScheduled ??= setImmediate(() => {
+      commitScheduled = undefined;
+      finish();
+    });
+  };
+
   port.on("message", (msg: WriterMessage) => {
     if (msg.type === "close") {
+      if (commitScheduled !== undefined) clearImmediate(commitScheduled);
+      commitScheduled = undefined;
       finish();
       try {
         db.close();
@@ -552,7 +580,7 @@ export function runWriterThread(makeRowWriter: typeof createRowWriter, decode: t
       if (failed !== undefined) results.push({ seq: msg.seq, error: failed });
       else {
         try {
-          const rows = decode(msg.rows);
+          const rows = decode(utf8.decode(msg.rows));
           written.push({ seq: msg.seq, rows });
           try {
             const traces = rows.length === 0 ? 0 : writer.spans(rows);
@@ -568,6 +596,6 @@ export function runWriterThread(makeRowWriter: typeof createRowWriter, decode: t
       }
       if (!msg.commit) return;
     }
-    finish();
+    scheduleFinish();
   });
 }

@@ -37,15 +37,19 @@ export interface WriterThreadSettings {
 interface PendingUnit {
   seq: number;
   /**
-   * The rows (main-thread mode), or their encodeRows text (sent to the thread, decoded here
-   * only if the thread dies first). Keeping the text rather than the row objects while the
-   * thread writes leaves the application's young-generation GCs a few flat strings to copy
-   * instead of thousands of small objects: shorter GC pauses in the app's event loop.
+   * The rows (main-thread mode), or their encodeRows text as UTF-8 bytes (sent to the thread,
+   * decoded here only if the thread dies first). Kept as bytes outside the JS heap rather than
+   * as row objects or a string while the thread writes: the application's young-generation
+   * GCs copy every live object and string, and with several exports in flight the units' text
+   * alone was megabytes copied at each scavenge (pauses of 3-5 ms in the app's event loop).
    */
-  rows: MappedSpan[] | string;
+  rows: MappedSpan[] | Uint8Array;
   resolve: (outcome: UnitOutcome) => void;
   reject: (error: Error) => void;
 }
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 
 /** Longest wait in close() for the writer thread to finish its queue and close its connection. */
 const CLOSE_WAIT_MS = 10_000;
@@ -83,6 +87,8 @@ export class StoreWriter {
   /** Units sent since the last commit (thread mode). */
   private uncommitted = 0;
   private closed = false;
+  /** Transactions that ended (committed or rolled back) with units in them; see `transactions`. */
+  private ended = 0;
 
   constructor(
     private readonly host: WriterHost,
@@ -92,6 +98,15 @@ export class StoreWriter {
   /** Whether writes run on a worker thread (false: on the main thread). */
   get threaded(): boolean {
     return this.ensureWorker() !== undefined;
+  }
+
+  /**
+   * How many write transactions with units in them have ended so far (each commit answers all
+   * its units at once). Units of overlapping writes share one (group commit), so units written
+   * divided by this is the mean units per commit: diagnostics for tests and the ingest bench.
+   */
+  get transactions(): number {
+    return this.ended;
   }
 
   /** Starts the writer thread of a file store now instead of at the first write. */
@@ -122,16 +137,16 @@ export class StoreWriter {
       if (worker) {
         // A pending write keeps the process alive until it committed (an idle thread does not).
         if (this.inFlight.size === 1) worker.ref();
-        let text: string;
+        let bytes: Uint8Array;
         try {
-          text = encodeRows(rows);
+          bytes = utf8Encoder.encode(encodeRows(rows));
         } catch (err) {
           // Rows that cannot be encoded (a value mapping never produces): fail the unit alone.
           this.settle(unit.seq, undefined, errorOf(err));
           return;
         }
-        unit.rows = text;
-        this.post(worker, { type: "unit", seq: unit.seq, rows: text, commit: this.holds === 0 });
+        unit.rows = bytes;
+        this.post(worker, { type: "unit", seq: unit.seq, rows: bytes, commit: this.holds === 0 });
         this.uncommitted = this.holds === 0 ? 0 : this.uncommitted + 1;
       } else {
         this.buffered.push(unit);
@@ -167,11 +182,12 @@ export class StoreWriter {
     const units = this.buffered;
     if (units.length === 0) return;
     this.buffered = [];
+    this.ended++;
     this.rowWriter ??= createRowWriter(this.host.db);
     const writer = this.rowWriter;
     let outcomes: UnitOutcome[];
     try {
-      const rows = units.map((u) => (typeof u.rows === "string" ? decodeRows(u.rows) : u.rows));
+      const rows = units.map((u) => (u.rows instanceof Uint8Array ? decodeRows(utf8Decoder.decode(u.rows)) : u.rows));
       outcomes = writeUnits(this.host.db, (fn) => this.host.transaction(fn), writer, rows);
     } catch (err) {
       for (const u of units) this.settle(u.seq, undefined, errorOf(err));
@@ -199,6 +215,7 @@ export class StoreWriter {
   }
 
   private onReply(reply: WriterReply): void {
+    this.ended++;
     for (const r of reply.results) this.settle(r.seq, r.outcome, r.error === undefined ? undefined : new Error(r.error));
   }
 
@@ -222,7 +239,7 @@ export class StoreWriter {
         workerData: data,
         // Not the application's flags (--require preloads, --inspect, ts-node in tests): the
         // thread needs none, and they would multiply its memory.
-        execArgv: [],
+        execArgv: process.env.LFD_WRITER_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : [],
         resourceLimits: { maxOldGenerationSizeMb: 256 },
       });
       worker.on("message", (reply: WriterReply) => this.onReply(reply));

@@ -4,7 +4,8 @@
  * but itself, with counts that add up; reads see every write once flush() returned.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ExportResultCode } from "@opentelemetry/core";
@@ -140,6 +141,54 @@ describe("embedded store writer thread", () => {
       const second = await new Promise<LocalExportResult>((resolve) => exporter.export(endedSpans(10), resolve));
       expect(second).toEqual({ code: ExportResultCode.SUCCESS });
       expect((store.db.prepare("SELECT COUNT(*) AS n FROM observations").get() as { n: number }).n).toBe(10);
+    } finally {
+      store.close();
+    }
+  });
+
+  test("exports that queue up while the writer is busy share one commit (group commit); an export alone commits alone", async () => {
+    const dbPath = join(dir, "group-commit.db");
+    openLocalStore(dbPath).close();
+    // The lock keeps the writer thread waiting on its first unit while the other exports queue.
+    const { exited } = await holdWriteLock(dbPath, 1_000);
+    const store = openLocalStore(dbPath);
+    try {
+      const exporter = new LocalSpanExporter(store);
+      const before = store.writer.transactions;
+      const results = await Promise.all([1, 2, 3, 4].map(() => new Promise<LocalExportResult>((resolve) => exporter.export(endedSpans(10), resolve))));
+      expect(results).toEqual(Array(4).fill({ code: ExportResultCode.SUCCESS }));
+      expect(await exited).toBe(0);
+      expect(store.writer.transactions - before).toBe(1);
+      // One after another, nothing to share: one commit each.
+      for (let i = 0; i < 3; i++) await new Promise<LocalExportResult>((resolve) => exporter.export(endedSpans(10), resolve));
+      expect(store.writer.transactions - before).toBe(4);
+      expect((store.db.prepare("SELECT COUNT(*) AS n FROM observations").get() as { n: number }).n).toBe(70);
+    } finally {
+      store.close();
+    }
+  });
+
+  // Linux only: per-thread nice values. The writer and the checkpointer are background work.
+  (process.platform === "linux" ? test : test.skip)("the writer and checkpointer threads run at a lower priority than the app's thread", async () => {
+    const niceThreads = (): number =>
+      readdirSync("/proc/self/task").filter((tid) => {
+        try {
+          // Fields after the parenthesized name: nice is the 19th field of the line.
+          const after = readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
+          return Number(after[16]) === 19;
+        } catch {
+          return false; // the thread ended meanwhile
+        }
+      }).length;
+    const before = niceThreads();
+    const store = openLocalStore(join(dir, "nice.db"));
+    try {
+      const exporter = new LocalSpanExporter(store);
+      await new Promise<LocalExportResult>((resolve) => exporter.export(endedSpans(5), resolve));
+      // The checkpointer sets its priority when it starts, shortly after the first write.
+      for (let i = 0; i < 200 && niceThreads() - before < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(niceThreads() - before).toBe(2);
+      expect(os.getPriority()).toBeLessThan(19);
     } finally {
       store.close();
     }
