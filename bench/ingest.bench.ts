@@ -160,6 +160,8 @@ interface Row {
    */
   rawLoopDelayMs?: number;
   rawLoopCpuMs?: number;
+  /** Exporter cases: spans stored per writer transaction (exports in flight together share one). */
+  spansPerCommit?: number;
 }
 
 /** CPU time of the calling thread in ms (/proc/thread-self/schedstat, Linux), or 0 elsewhere. */
@@ -221,10 +223,10 @@ function runStore(label: string, path: string, batch: number, options?: LocalSto
 async function runExporter(label: string, path: string, options?: LocalStoreOptions, viaProcessor = false): Promise<Row> {
   const store = openLocalStore(path, options);
   const exporter = new LocalSpanExporter(store);
-  // The SDK path: this SDK's span processor with its default settings (batches of 512, four
+  // The SDK path: this SDK's span processor with its default settings (batches of 512, sixteen
   // exports in flight) in front of the exporter, as the embedded backend wires them. Ended
   // spans are handed to it as OTel's tracer does (onEnd), a chunk at a time, then flushed.
-  const processor = viaProcessor ? new LangfuseSpanProcessor({ exporter, publicKey: "pk-lf-bench", secretKey: "sk-lf-bench", exportConcurrency: Number(process.env.CONC ?? 4) }) : undefined;
+  const processor = viaProcessor ? new LangfuseSpanProcessor({ exporter, publicKey: "pk-lf-bench", secretKey: "sk-lf-bench" }) : undefined;
   let delivered = 0;
   const rates: number[] = [];
   const cpuRates: number[] = [];
@@ -252,7 +254,6 @@ async function runExporter(label: string, path: string, options?: LocalStoreOpti
     maxGapMs = Math.max(maxGapMs, now - last - 1);
     maxCpuGapMs = Math.max(maxCpuGapMs, cpuNow - lastCpu);
     if (process.env.BENCH_DEBUG && now - last > 10) gaps.push(Math.round(now - last));
-    if (process.env.GAPLOG && now - last > 6) console.log("GAP", Number(process.hrtime.bigint() / 1000n) - Math.round((now - last) * 1000), Number(process.hrtime.bigint() / 1000n));
     if (process.env.BENCH_DEBUG && cpuNow - lastCpu > 5) cpuGaps.push(Math.round(cpuNow - lastCpu));
     last = now;
     lastCpu = cpuNow;
@@ -296,7 +297,7 @@ async function runExporter(label: string, path: string, options?: LocalStoreOpti
         // The spans end (the processor queues them) before the probe starts: ending 10k spans
         // in one go is the bench's burst, not the exporter's doing. Its time stays on the clock.
         if (processor) for (const span of readable) processor.onEnd(span);
-        probing = true; if (process.env.MARK && settled) console.log('WINDOW START');
+        probing = true;
         last = performance.now();
         lastCpu = threadCpuMs();
         setTimeout(probe, 1);
@@ -307,7 +308,7 @@ async function runExporter(label: string, path: string, options?: LocalStoreOpti
         delivered += readable.length;
         // The last step ends the chunk: its stall runs until here, before any probe ran.
         probe();
-        probing = false; if (process.env.MARK) console.log('WINDOW END');
+        probing = false;
         n += readable.length;
       }
       const ns = process.hrtime.bigint() - start - buildNs - settleNs;
@@ -321,6 +322,7 @@ async function runExporter(label: string, path: string, options?: LocalStoreOpti
     await (processor ?? exporter).shutdown();
     store.close();
   }
+  const spansPerCommit = delivered / Math.max(1, store.writer.transactions);
   // Every span of every round must be in the store (the processor could drop or keep some).
   const check = openLocalStore(path, { readonly: true });
   const stored = (check.db.prepare("SELECT count(*) AS n FROM observations").get() as { n: number }).n;
@@ -337,6 +339,7 @@ async function runExporter(label: string, path: string, options?: LocalStoreOpti
     maxLoopCpuMs: perThread ? settledMax.cpu : undefined,
     rawLoopDelayMs: raw.delay,
     rawLoopCpuMs: perThread ? raw.cpu : undefined,
+    spansPerCommit,
   };
 }
 
@@ -362,7 +365,7 @@ async function main(): Promise<void> {
     await add("file, WAL, NORMAL (default), batch 10 (one commit per 10 spans)", (l) => runStore(l, join(dir, "small-normal.db"), 10, { synchronous: "NORMAL" }, 10_000));
     await add("LocalSpanExporter (OTel ReadableSpan → store), file, FULL, batch 512", (l) => runExporter(l, join(dir, "exporter.db"), { synchronous: "FULL" }));
     await add("LocalSpanExporter (OTel ReadableSpan → store), file, NORMAL (default), batch 512", (l) => runExporter(l, join(dir, "exporter-normal.db"), { synchronous: "NORMAL" }));
-    await add("SDK path: LangfuseSpanProcessor (defaults: batch 512, 4 exports in flight) → LocalSpanExporter, file, NORMAL (default)", (l) =>
+    await add("SDK path: LangfuseSpanProcessor (defaults: batch 512, 16 exports in flight) → LocalSpanExporter, file, NORMAL (default)", (l) =>
       runExporter(l, join(dir, "processor-normal.db"), { synchronous: "NORMAL" }, true),
     );
     // Last: an in-memory database holds every row in RAM, which would dominate peak RSS.
@@ -387,6 +390,7 @@ async function main(): Promise<void> {
       const raw = r.rawLoopDelayMs === undefined ? "" : `${ms(r.rawLoopDelayMs)} / ${ms(r.rawLoopCpuMs)}`;
       console.log(`| ${r.case} | ${fmt(med)} | ${fmt(Math.max(...r.rates))} | ${vsGoal} | ${fmt(median(r.cpuRates))} | ${stall} | ${ms(r.maxLoopCpuMs)}${verdict(r.maxLoopCpuMs)} | ${raw} |`);
     }
+    for (const r of rows) if (r.spansPerCommit !== undefined) console.log(`${r.case}: ${Math.round(r.spansPerCommit)} spans per commit`);
     console.log("(stall on CPU: per-thread CPU time from /proc/thread-self/schedstat, resolution one scheduler tick, e.g. ±4 ms at HZ=250; the wall figure is exact but includes time the thread waited for a core)");
     console.log(`peak RSS after the first file case: ${rssFileMb.toFixed(0)} MB; after all cases (incl. :memory: holding ${ROUNDS * ROUND_SPANS} rows): ${rssMb.toFixed(0)} MB`);
   } finally {

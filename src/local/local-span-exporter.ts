@@ -64,6 +64,14 @@ export interface LocalExportResult extends ExportResult {
  * stored. Never throws; failures are reported through the callback.
  */
 export class LocalSpanExporter implements SpanExporter {
+  /**
+   * Exports this exporter wants in flight at once (LangfuseSpanProcessor reads it unless
+   * `exportConcurrency` is set). The writer commits everything queued behind a commit in one
+   * transaction, and with random span ids a commit's cost is mostly the index pages it
+   * rewrites, which grows far slower than its span count: measured on 300k stored spans, 18 µs
+   * of writer time per span at one batch of 512 per commit, 12 µs at 4, 10 µs at 16.
+   */
+  readonly exportConcurrency = 16;
   private stopped = false;
   /** Exports still writing; forceFlush and shutdown wait for them. */
   private readonly pending = new Set<Promise<void>>();

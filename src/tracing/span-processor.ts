@@ -74,7 +74,7 @@ export interface LangfuseSpanProcessorParams
     | "localDbSynchronous"
     | "exportEncoding"
   > {
-  /** Exports in flight at once. Default 4. */
+  /** Exports in flight at once. Default 4 (16 into the embedded store, where they share commits). */
   exportConcurrency?: number;
   /**
    * How a failed batch is re-sent: first wait (default 500 ms, doubling with jitter), longest
@@ -273,7 +273,11 @@ export class LangfuseSpanProcessor implements SpanProcessor {
     }
     this.environment = this.config.environment;
     this.release = this.config.release;
-    this.concurrency = Math.max(1, Math.floor(params.exportConcurrency ?? DEFAULT_EXPORT_CONCURRENCY));
+    // An exporter may say how many exports it wants in flight: the embedded store's wants more,
+    // so that batches waiting for its writer share one commit.
+    const preferred = (this.exporter as { exportConcurrency?: unknown } | undefined)?.exportConcurrency;
+    const concurrency = params.exportConcurrency ?? (typeof preferred === "number" && preferred >= 1 ? preferred : DEFAULT_EXPORT_CONCURRENCY);
+    this.concurrency = Math.max(1, Math.floor(concurrency));
     this.allowed = this.concurrency;
     this.retryPolicy = {
       maxRetries: Number.MAX_SAFE_INTEGER,

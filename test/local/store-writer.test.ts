@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ExportResultCode } from "@opentelemetry/core";
 import { BasicTracerProvider, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { Langfuse, observe } from "../../src";
+import { Langfuse, LangfuseSpanProcessor, observe } from "../../src";
 import { LocalApi, LocalSpanExporter, openLocalStore } from "../../src/local";
 import type { LocalExportResult } from "../../src/local/local-span-exporter";
 
@@ -166,6 +166,31 @@ describe("embedded store writer thread", () => {
     } finally {
       store.close();
     }
+  });
+
+  test("the span processor keeps 16 exports in flight to the embedded store, and batches queued behind a busy writer share its commits", async () => {
+    const run = async (exportConcurrency: number | undefined): Promise<number> => {
+      const dbPath = join(dir, `processor-${exportConcurrency ?? "default"}.db`);
+      openLocalStore(dbPath).close();
+      const { exited } = await holdWriteLock(dbPath, 2_000);
+      const store = openLocalStore(dbPath);
+      try {
+        const processor = new LangfuseSpanProcessor({ exporter: new LocalSpanExporter(store), publicKey: "pk-lf-t", secretKey: "sk-lf-t", flushAt: 512, exportConcurrency });
+        const before = store.writer.transactions;
+        for (const span of endedSpans(16 * 512)) processor.onEnd(span);
+        const report = await processor.flushWithReport();
+        expect(report).toMatchObject({ delivered: 16 * 512, failed: 0, dropped: 0, pending: 0 });
+        expect(await exited).toBe(0);
+        await processor.shutdown();
+        return store.writer.transactions - before;
+      } finally {
+        store.close();
+      }
+    };
+    // All 16 batches were handed over while the lock held the writer: one or two commits.
+    expect(await run(undefined)).toBeLessThanOrEqual(2);
+    // The option still wins: 4 in flight, so at least 4 rounds of exports, each with its commit.
+    expect(await run(4)).toBeGreaterThanOrEqual(4);
   });
 
   // Linux only: per-thread nice values. The writer and the checkpointer are background work.
