@@ -239,7 +239,7 @@ export class StoreWriter {
         workerData: data,
         // Not the application's flags (--require preloads, --inspect, ts-node in tests): the
         // thread needs none, and they would multiply its memory.
-        execArgv: process.env.LFD_WRITER_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : [],
+        execArgv: [],
         resourceLimits: { maxOldGenerationSizeMb: 256 },
       });
       worker.on("message", (reply: WriterReply) => this.onReply(reply));
