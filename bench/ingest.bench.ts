@@ -278,6 +278,14 @@ async function runExporter(label: string, path: string, options?: LocalStoreOpti
   // that (not in the rates) shows the stall with the burst's GC included.
   let settledMax = { delay: 0, cpu: 0 };
   try {
+    // Warm-up, off the clock and unprobed, as in runStore: the first export runs the mapping
+    // before the JIT compiled it (one such turn held the loop ~15 ms).
+    const warm = makeReadableSpans(2_000);
+    if (processor) {
+      for (const span of warm) processor.onEnd(span);
+      await processor.flushWithReport();
+    } else for (let i = 0; i < warm.length; i += 512) await exportBatch(warm.slice(i, i + 512));
+    delivered += warm.length;
     for (let r = 0; r <= ROUNDS; r++) {
       const settled = r < ROUNDS;
       if (!settled) {
