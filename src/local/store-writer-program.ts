@@ -463,10 +463,10 @@ export function runWriterThread(makeRowWriter: typeof createRowWriter, decode: t
   db.pragma("cache_size = -65536");
   db.pragma(`wal_autocheckpoint = ${data.walAutocheckpointPages}`);
   db.pragma(`journal_size_limit = ${data.journalSizeLimit}`);
-  // Background work: below the application's threads in the scheduler's eyes, so on a busy
-  // machine (this thread, the checkpointer and the app sharing two cores) a commit never keeps
-  // the app's event loop waiting for a core. Linux gives each thread its own nice value; where
-  // that is not available the thread keeps the process's priority.
+  // Background work: below the application's threads in the scheduler's eyes (nice 19), so on
+  // a busy machine (this thread, the checkpointer and the app sharing two cores) the app's
+  // event loop gets a core first. Linux gives each thread its own nice value; elsewhere, or
+  // where it is not permitted, the thread keeps the process's priority.
   try {
     const tid = Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop());
     if (Number.isInteger(tid) && tid > 0) require("node:os").setPriority(tid, 19);

@@ -106,7 +106,7 @@ export function openLocalStore(path: string, options: LocalStoreOptions = {}): L
       // bench: +10-15 % spans/s for sequential and random ids alike. Only takes effect when the
       // file is created (a WAL database keeps the page size it was created with), so stores
       // created by an earlier version keep 4 KB pages and work as before.
-      db.pragma(`page_size = ${process.env.LFD_PAGE_SIZE ?? 16384}`);
+      db.pragma("page_size = 16384");
       if (!memory) db.pragma("journal_mode = WAL");
       db.pragma(`synchronous = ${synchronous}`);
       db.pragma("foreign_keys = OFF");
