@@ -16,10 +16,16 @@
  *
  * Span ids are sequential in the store cases (they append to the id indexes) except in the
  * "random ids" case, which shows what the OTel SDK's random ids cost as the store grows; the
- * exporter cases use the SDK's own random ids. Exporter cases wait for each batch's callback
- * before the next export and report the longest event-loop stall seen meanwhile (goal: under
- * 5 ms), with the GC work of building the spans settled before each export window, and once
- * more from an extra round without that (see runExporter).
+ * exporter cases use the SDK's own random ids. The two LocalSpanExporter cases wait for each
+ * batch's callback before the next export (one commit per batch); the "SDK path" case puts this
+ * SDK's span processor with its defaults in front of the exporter, as the embedded backend
+ * does, so exports overlap and share commits. Exporter cases report the longest event-loop
+ * stall seen meanwhile (goal: under 5 ms), with the GC work of building the spans settled
+ * before each export window, and once more from an extra round without that (see
+ * runExporter), and how many spans each writer commit carried.
+ * Rounds run into one growing store, and with random ids each round is slower than the one
+ * before (a commit rewrites more distinct index pages as the indexes grow): the best round is
+ * usually the first, the median the second.
  * BENCH_ONLY=<text> runs only the cases whose label contains <text>.
  */
 import { mkdtempSync, openSync, readSync, rmSync } from "node:fs";
