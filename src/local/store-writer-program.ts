@@ -483,7 +483,13 @@ export function runWriterThread(makeRowWriter: typeof createRowWriter, decode: t
   let failed: string | undefined;
   let results: WriterReply["results"] = [];
   /** The units of the open transaction, kept to write them again (see the function comment). */
-  let written: { seq: number; rows: MappedSpan[] }[] = [];
+  /**
+   * The units of the open transaction as they arrived (UTF-8 bytes, outside the JS heap), kept
+   * to write them again (see the function comment). Not the decoded rows: a transaction can
+   * hold thousands of spans (group commit), and keeping their row objects alive until the
+   * commit made the thread's GC copy and promote all of them.
+   */
+  let written: { seq: number; bytes: Uint8Array }[] = [];
   /** Lock and I/O failures are the transaction's, not a row's: never retried row by row. */
   const isTransactionError = (err: unknown) => {
     const code = (err as { code?: unknown }).code;
@@ -494,7 +500,7 @@ export function runWriterThread(makeRowWriter: typeof createRowWriter, decode: t
     db.exec("ROLLBACK");
     writer.forget();
     withLockRetry("BEGIN IMMEDIATE");
-    results = written.map((u) => ({ seq: u.seq, outcome: writer.unit(u.rows) }));
+    results = written.map((u) => ({ seq: u.seq, outcome: writer.unit(decode(utf8.decode(u.bytes))) }));
   };
 
   /** Runs `sql`, retrying while the lock is busy, up to lockWaitMs. */
@@ -581,7 +587,7 @@ export function runWriterThread(makeRowWriter: typeof createRowWriter, decode: t
       else {
         try {
           const rows = decode(utf8.decode(msg.rows));
-          written.push({ seq: msg.seq, rows });
+          written.push({ seq: msg.seq, bytes: msg.rows });
           try {
             const traces = rows.length === 0 ? 0 : writer.spans(rows);
             results.push({ seq: msg.seq, outcome: { written: rows.length, traces, rejected: 0, errors: [] } });
