@@ -409,6 +409,22 @@ export function createRowWriter(db: Database.Database): RowWriter {
   return { spans, unit, forget };
 }
 
+/**
+ * Puts the calling thread at nice 19, below the application's threads in the scheduler's eyes:
+ * the store's writer and checkpointer threads are background work, so on a busy machine (they
+ * and the app sharing two cores) the app's event loop gets a core first. Linux gives each
+ * thread its own nice value; elsewhere, or where it is not permitted, the thread keeps the
+ * process's priority. Self-contained: both threads run it from its source text.
+ */
+export function lowerThreadPriority(): void {
+  try {
+    const tid = Number((require("node:fs") as typeof import("node:fs")).readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(tid) && tid > 0) (require("node:os") as typeof import("node:os")).setPriority(tid, 19);
+  } catch {
+    /* not Linux, or not permitted: same priority as the app */
+  }
+}
+
 /** Data the writer thread is started with. */
 export interface WriterThreadData {
   path: string;
@@ -450,7 +466,7 @@ export interface WriterReply {
  * such a failure the whole transaction is rolled back and its units written again with
  * RowWriter.unit, which isolates the bad row: the outcome is the same as with the savepoints.
  */
-export function runWriterThread(makeRowWriter: typeof createRowWriter, decode: typeof decodeRows): void {
+export function runWriterThread(makeRowWriter: typeof createRowWriter, decode: typeof decodeRows, lowerPriority: typeof lowerThreadPriority): void {
   const { parentPort, workerData } = require("node:worker_threads") as typeof import("node:worker_threads");
   const data = workerData as WriterThreadData;
   const port = parentPort!;
@@ -463,16 +479,7 @@ export function runWriterThread(makeRowWriter: typeof createRowWriter, decode: t
   db.pragma("cache_size = -65536");
   db.pragma(`wal_autocheckpoint = ${data.walAutocheckpointPages}`);
   db.pragma(`journal_size_limit = ${data.journalSizeLimit}`);
-  // Background work: below the application's threads in the scheduler's eyes (nice 19), so on
-  // a busy machine (this thread, the checkpointer and the app sharing two cores) the app's
-  // event loop gets a core first. Linux gives each thread its own nice value; elsewhere, or
-  // where it is not permitted, the thread keeps the process's priority.
-  try {
-    const tid = Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop());
-    if (Number.isInteger(tid) && tid > 0) require("node:os").setPriority(tid, 19);
-  } catch {
-    /* not Linux, or not permitted: same priority as the app */
-  }
+  lowerPriority();
   const writer = makeRowWriter(db);
   const utf8 = new TextDecoder();
   const isBusy = (err: unknown) => {

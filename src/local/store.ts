@@ -7,6 +7,7 @@ import { LangfuseError } from "../errors";
 import { logger } from "../logger";
 import { MIGRATIONS } from "./schema";
 import { StoreWriter, type WriterThreadSettings } from "./store-writer";
+import { lowerThreadPriority } from "./store-writer-program";
 
 export interface LocalStoreOptions {
   /**
@@ -166,11 +167,7 @@ let timer;
 let closed = false;
 let delay = INTERVAL;
 let lastLog = -1;
-// Background work: a lower priority than the application's threads (see the writer thread).
-try {
-  const tid = Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop());
-  if (Number.isInteger(tid) && tid > 0) require("node:os").setPriority(tid, 19);
-} catch {}
+(${lowerThreadPriority.toString()})();
 const tick = () => {
   if (closed) return;
   try {
